@@ -1,0 +1,45 @@
+# Hop: the two commands a newcomer needs are `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip -q --disable-pip-version-check
+HOP := $(VENV)/bin/hop
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint typecheck pytest clean system-deps
+
+install: $(STAMP)
+
+# Reinstalls only when the project's dependency files change.
+$(STAMP): pyproject.toml Makefile
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PIP) install "pip>=24" "setuptools<82" wheel
+	@# dlib-bin is the prebuilt dlib; face_recognition's own metadata would pull the dlib sdist.
+	@$(PIP) install dlib-bin face-recognition-models
+	@$(PIP) install --no-deps "face_recognition>=1.3"
+	@$(PIP) install Pillow Click
+	@$(PIP) install -e ".[dev]"
+	@bash scripts/system-deps.sh
+	@touch $(STAMP)
+	@echo "hop: installed into $(VENV)"
+
+run: install
+	@$(HOP) migrate
+	@$(HOP) demo --if-empty
+	@$(HOP) serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	bash scripts/test-all.sh
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""Errors of the meetings domain; each carries its HTTP status (see models.errors)."""
+
+from models.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    UnsupportedMediaTypeError,
+)
+
+
+class PersonNotFoundError(NotFoundError):
+    pass
+
+
+class MeetingNotFoundError(NotFoundError):
+    pass
+
+
+class AgendaItemNotFoundError(NotFoundError):
+    pass
+
+
+class InvitationNotFoundError(NotFoundError):
+    pass
+
+
+class DocumentNotFoundError(NotFoundError):
+    pass
+
+
+class DuplicateUsernameError(ConflictError):
+    pass
+
+
+class AlreadyInvitedError(ConflictError):
+    pass
+
+
+class StatusTransitionError(ConflictError):
+    pass
+
+
+class NotAllowedError(PermissionDeniedError):
+    pass
+
+
+class FileTooLargeError(PayloadTooLargeError):
+    pass
+
+
+class FileTypeNotAllowedError(UnsupportedMediaTypeError):
+    pass
+
+
+class InvalidDataError(InvalidInputError):
+    pass

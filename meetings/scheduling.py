@@ -1,0 +1,240 @@
+"""Meetings, their agenda and invitations."""
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from meetings.access import is_staff
+from meetings.errors import (
+    AgendaItemNotFoundError,
+    AlreadyInvitedError,
+    InvalidDataError,
+    InvitationNotFoundError,
+    StatusTransitionError,
+)
+from meetings.people import get_person
+from models import (
+    AgendaItem,
+    AgendaItemCreate,
+    AgendaItemUpdate,
+    Invitation,
+    InvitationCreate,
+    InvitationUpdate,
+    Meeting,
+    MeetingCreate,
+    MeetingStatus,
+    MeetingUpdate,
+    Person,
+    Reply,
+)
+from models.base import as_utc, utcnow
+
+# Which status may follow which; closed and cancelled are final.
+TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
+    MeetingStatus.draft: frozenset({MeetingStatus.scheduled, MeetingStatus.cancelled}),
+    MeetingStatus.scheduled: frozenset(
+        {MeetingStatus.draft, MeetingStatus.in_progress, MeetingStatus.cancelled}
+    ),
+    MeetingStatus.in_progress: frozenset({MeetingStatus.closed, MeetingStatus.cancelled}),
+    MeetingStatus.closed: frozenset(),
+    MeetingStatus.cancelled: frozenset(),
+}
+
+
+def create_meeting(*, session: Session, data: MeetingCreate, creator: Person) -> Meeting:
+    """Schedule a new meeting in draft."""
+    if data.chair_id is not None:
+        get_person(session=session, person_id=data.chair_id)
+    meeting = Meeting.model_validate(data, update={"created_by": creator.id})
+    session.add(meeting)
+    session.commit()
+    return meeting
+
+
+def update_meeting(*, session: Session, meeting: Meeting, data: MeetingUpdate) -> Meeting:
+    """Change a meeting's details."""
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("chair_id") is not None:
+        get_person(session=session, person_id=changes["chair_id"])
+    start = as_utc(changes.get("start_at") or meeting.start_at)
+    end = as_utc(changes.get("end_at") or meeting.end_at)
+    if end <= start:
+        raise InvalidDataError("end_at must be after start_at", field="end_at")
+    meeting.sqlmodel_update(changes)
+    session.add(meeting)
+    session.commit()
+    return meeting
+
+
+def change_status(*, session: Session, meeting: Meeting, status: MeetingStatus) -> Meeting:
+    """Move the meeting along draft → scheduled → in progress → closed (or cancelled)."""
+    current = MeetingStatus(meeting.status)
+    if status not in TRANSITIONS[current]:
+        raise StatusTransitionError(f"A {current.value} meeting cannot become {status.value}")
+    meeting.status = status
+    session.add(meeting)
+    session.commit()
+    return meeting
+
+
+def list_meetings(
+    *,
+    session: Session,
+    viewer: Person,
+    when: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Meeting], int]:
+    """A page of the meetings the viewer may see: upcoming (soonest first) or past."""
+    query = select(Meeting)
+    if not is_staff(viewer):
+        invited = select(Invitation.meeting_id).where(Invitation.person_id == viewer.id)
+        query = query.where(
+            (col(Meeting.id).in_(invited)) | (Meeting.chair_id == viewer.id)
+        )
+    now = utcnow()
+    if when == "upcoming":
+        query = query.where(Meeting.end_at >= now).order_by(col(Meeting.start_at))
+    elif when == "past":
+        query = query.where(Meeting.end_at < now).order_by(col(Meeting.start_at).desc())
+    else:
+        query = query.order_by(col(Meeting.start_at).desc())
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    return list(session.exec(query.offset(offset).limit(limit))), total
+
+
+def list_agenda(*, session: Session, meeting: Meeting) -> list[AgendaItem]:
+    """The agenda in order."""
+    query = select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+    return list(session.exec(query.order_by(col(AgendaItem.position), col(AgendaItem.id))))
+
+
+def get_agenda_item(*, session: Session, meeting: Meeting, item_id: int) -> AgendaItem:
+    """One item of this meeting's agenda."""
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise AgendaItemNotFoundError(f"Agenda item {item_id} not found")
+    return item
+
+
+def add_agenda_item(*, session: Session, meeting: Meeting, data: AgendaItemCreate) -> AgendaItem:
+    """Append an item to the agenda."""
+    last = session.exec(
+        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+    ).one()
+    assert meeting.id is not None
+    item = AgendaItem.model_validate(
+        data, update={"meeting_id": meeting.id, "position": (last or 0) + 1}
+    )
+    session.add(item)
+    session.commit()
+    return item
+
+
+def update_agenda_item(*, session: Session, item: AgendaItem, data: AgendaItemUpdate) -> AgendaItem:
+    """Change an agenda item."""
+    item.sqlmodel_update(data.model_dump(exclude_unset=True))
+    session.add(item)
+    session.commit()
+    return item
+
+
+def delete_agenda_item(*, session: Session, item: AgendaItem) -> None:
+    """Remove an agenda item; its documents stay in the meeting, unassigned."""
+    session.delete(item)
+    session.commit()
+
+
+def reorder_agenda(*, session: Session, meeting: Meeting, item_ids: list[int]) -> list[AgendaItem]:
+    """Put the agenda in the given order; the list must name every item exactly once."""
+    items = {item.id: item for item in list_agenda(session=session, meeting=meeting)}
+    if sorted(item_ids) != sorted(items):
+        raise InvalidDataError("item_ids must list every agenda item once", field="item_ids")
+    for position, item_id in enumerate(item_ids, start=1):
+        items[item_id].position = position
+        session.add(items[item_id])
+    session.commit()
+    return list_agenda(session=session, meeting=meeting)
+
+
+def move_agenda_item(*, session: Session, item: AgendaItem, offset: int) -> None:
+    """Move an item up (-1) or down (+1) by one place."""
+    meeting = session.get(Meeting, item.meeting_id)
+    assert meeting is not None
+    ids = [each.id for each in list_agenda(session=session, meeting=meeting)]
+    index = ids.index(item.id)
+    target = max(0, min(len(ids) - 1, index + offset))
+    ids.insert(target, ids.pop(index))
+    reorder_agenda(session=session, meeting=meeting, item_ids=[i for i in ids if i is not None])
+
+
+def list_invitations(*, session: Session, meeting: Meeting) -> list[tuple[Invitation, Person]]:
+    """The invitations with their people, by name."""
+    query = (
+        select(Invitation, Person)
+        .join(Person, col(Person.id) == Invitation.person_id)
+        .where(Invitation.meeting_id == meeting.id)
+        .order_by(col(Person.full_name))
+    )
+    return [(invitation, person) for invitation, person in session.exec(query)]
+
+
+def get_invitation(*, session: Session, meeting: Meeting, invitation_id: int) -> Invitation:
+    """One invitation of this meeting."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.meeting_id != meeting.id:
+        raise InvitationNotFoundError(f"Invitation {invitation_id} not found")
+    return invitation
+
+
+def invite(*, session: Session, meeting: Meeting, data: InvitationCreate) -> Invitation:
+    """Invite a person; inviting someone twice is a conflict."""
+    get_person(session=session, person_id=data.person_id)
+    exists = session.exec(
+        select(Invitation.id).where(
+            Invitation.meeting_id == meeting.id, Invitation.person_id == data.person_id
+        )
+    ).first()
+    if exists is not None:
+        raise AlreadyInvitedError("This person is already invited", field="person_id")
+    assert meeting.id is not None
+    invitation = Invitation.model_validate(data, update={"meeting_id": meeting.id})
+    session.add(invitation)
+    session.commit()
+    return invitation
+
+
+def update_invitation(
+    *, session: Session, invitation: Invitation, data: InvitationUpdate
+) -> Invitation:
+    """Change the role, voting right or seat of an invitation."""
+    invitation.sqlmodel_update(data.model_dump(exclude_unset=True))
+    session.add(invitation)
+    session.commit()
+    return invitation
+
+
+def remove_invitation(*, session: Session, invitation: Invitation) -> None:
+    """Withdraw an invitation."""
+    session.delete(invitation)
+    session.commit()
+
+
+def reply_to_invitation(
+    *, session: Session, invitation: Invitation, reply: Reply, reason: str = ""
+) -> Invitation:
+    """The invitee accepts or declines (a decline should say why)."""
+    if reply == Reply.invited:
+        raise InvalidDataError("A reply is accepted or declined", field="reply")
+    invitation.reply = reply
+    invitation.reply_reason = reason.strip()
+    invitation.replied_at = utcnow()
+    session.add(invitation)
+    session.commit()
+    return invitation
+
+
+def meeting_window(meeting: Meeting) -> tuple[datetime, datetime]:
+    """Start and end as aware UTC datetimes."""
+    return as_utc(meeting.start_at), as_utc(meeting.end_at)

@@ -1,0 +1,51 @@
+"""Login sessions and revocable device tokens; only hashes of secrets are stored."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, String
+from sqlmodel import Field, SQLModel
+
+from models.base import utcnow
+
+
+class LoginSession(SQLModel, table=True):
+    __tablename__ = "login_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class DeviceKind(StrEnum):
+    kiosk = "kiosk"
+    projector = "projector"
+
+
+class DeviceTokenBase(SQLModel):
+    name: str = Field(min_length=1, max_length=120)
+    kind: DeviceKind = Field(sa_type=String(16))
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="CASCADE")
+
+
+class DeviceToken(DeviceTokenBase, table=True):
+    __tablename__ = "device_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class DeviceTokenCreate(DeviceTokenBase):
+    pass
+
+
+class DeviceTokenPublic(DeviceTokenBase):
+    id: int
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class DeviceTokenIssued(DeviceTokenPublic):
+    token: str

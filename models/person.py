@@ -1,0 +1,82 @@
+"""Organisation units and people (accounts)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import EmailStr, field_validator
+from sqlalchemy import DateTime, String
+from sqlmodel import Field, SQLModel
+
+from models.base import utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    secretariat = "secretariat"
+    delegate = "delegate"
+
+
+class OrgUnitBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    code: str | None = Field(default=None, max_length=40)
+
+
+class OrgUnit(OrgUnitBase, table=True):
+    __tablename__ = "org_unit"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class OrgUnitCreate(OrgUnitBase):
+    pass
+
+
+class OrgUnitPublic(OrgUnitBase):
+    id: int
+
+
+class PersonBase(SQLModel):
+    full_name: str = Field(min_length=1, max_length=200)
+    title: str = Field(default="", max_length=200)
+    unit_id: int | None = Field(default=None, foreign_key="org_unit.id", ondelete="SET NULL")
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    role: Role = Field(default=Role.delegate, sa_type=String(16))
+    active: bool = True
+
+
+class Person(PersonBase, table=True):
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+_USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+
+
+class PersonCreate(PersonBase):
+    username: str = Field(regex=_USERNAME_PATTERN)
+    email: EmailStr | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+
+    @field_validator("full_name", "title")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class PersonUpdate(SQLModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    unit_id: int | None = None
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    role: Role | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+
+
+class PersonPublic(PersonBase):
+    id: int
+    username: str

@@ -1,0 +1,95 @@
+"""Each test gets a migrated database of its own: a copy of a template on SQLite, or the
+PostgreSQL test database emptied (HOP_TEST_DATABASE_URL) - and a data folder of its own."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from models.db import make_engine
+from models.migrate import upgrade
+from web.app import create_app
+from web.settings import Settings
+
+PG_URL = os.environ.get("HOP_TEST_DATABASE_URL", "")
+FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head once per test session."""
+    if PG_URL:
+        reset_postgres(PG_URL)
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "hop.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+def _empty_postgres(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        _empty_postgres(PG_URL)
+        return PG_URL
+    target = tmp_path / "hop.db"
+    shutil.copyfile(database_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        max_upload_mb=2,
+        redis_url=None,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def engine(client: TestClient) -> Engine:
+    engine: Engine = client.app.state.hop.engine  # type: ignore[attr-defined]
+    return engine
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as db_session:
+        yield db_session

@@ -1,0 +1,87 @@
+"""Login, logout, who am I, and device tokens."""
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from meetings import people
+from models import DeviceToken, DeviceTokenCreate, DeviceTokenIssued, DeviceTokenPublic, PersonPublic
+from models.base import utcnow
+from web import auth
+from web.deps import CurrentDevice, CurrentUser, SessionDep, StaffUser, StateDep
+
+router = APIRouter(tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginResult(BaseModel):
+    person: PersonPublic
+    csrf_token: str
+
+
+@router.post("/login")
+def login(
+    credentials: Credentials, request: Request, response: Response, session: SessionDep,
+    state: StateDep,
+) -> LoginResult:
+    """Start a session: sets the session cookie and returns the CSRF token to echo."""
+    person = people.authenticate(
+        session=session, username=credentials.username, password=credentials.password
+    )
+    if person is None:
+        raise HTTPException(status_code=401, detail="Wrong username or password")
+    auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
+    token = auth.start_session(session, person=person, hours=state.settings.session_hours)
+    auth.set_session_cookie(response, request, token, hours=state.settings.session_hours)
+    csrf = auth.new_token()
+    auth.set_csrf_cookie(response, request, csrf)
+    return LoginResult(person=PersonPublic.model_validate(person), csrf_token=csrf)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, response: Response, session: SessionDep) -> None:
+    """End the session."""
+    auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+
+
+@router.get("/me")
+def me(person: CurrentUser) -> PersonPublic:
+    """The logged-in person."""
+    return PersonPublic.model_validate(person)
+
+
+@router.post("/devices", status_code=201)
+def issue_device(data: DeviceTokenCreate, session: SessionDep, staff: StaffUser) -> DeviceTokenIssued:
+    """Issue a bearer token for a kiosk or projector; the token is shown only now."""
+    device, token = auth.issue_device_token(session, data=data, issuer=staff)
+    return DeviceTokenIssued.model_validate(device, update={"token": token})
+
+
+@router.get("/devices")
+def list_devices(session: SessionDep, _staff: StaffUser) -> list[DeviceTokenPublic]:
+    """Every device token, newest first."""
+    rows = session.exec(select(DeviceToken).order_by(col(DeviceToken.id).desc()))
+    return [DeviceTokenPublic.model_validate(row) for row in rows]
+
+
+@router.post("/devices/{device_id}/revoke")
+def revoke_device(device_id: int, session: SessionDep, _staff: StaffUser) -> DeviceTokenPublic:
+    """Revoke a device token at once."""
+    device = session.get(DeviceToken, device_id)
+    if device is None:
+        raise HTTPException(status_code=404, detail=f"Device {device_id} not found")
+    device.revoked_at = device.revoked_at or utcnow()
+    session.add(device)
+    session.commit()
+    return DeviceTokenPublic.model_validate(device)
+
+
+@router.get("/devices/me")
+def this_device(device: CurrentDevice) -> DeviceTokenPublic:
+    """The device behind the bearer token (to check a token works)."""
+    return DeviceTokenPublic.model_validate(device)

@@ -1,0 +1,76 @@
+"""The FastAPI app factory; the lifespan owns the engine and every other resource."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from meetings.documents import Uploads
+from meetings.storage import BlobStore
+from models.db import make_engine
+from web.api import auth as auth_api
+from web.api import documents as documents_api
+from web.api import meetings as meetings_api
+from web.api import people as people_api
+from web.deps import SessionDep, csrf_protect
+from web.errors import install_error_handlers
+from web.i18n import Translator
+from web.pages import routes as page_routes
+from web.security import SecurityMiddleware
+from web.settings import Settings, get_settings
+from web.state import AppState
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def build_state(settings: Settings) -> AppState:
+    """The resources the app runs on, made from settings."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    uploads = Uploads(
+        BlobStore(settings.storage_dir),
+        max_bytes=settings.max_upload_bytes,
+        allowed_types=settings.allowed_document_types,
+    )
+    return AppState(settings=settings, engine=engine, uploads=uploads, translator=Translator())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A Hop app for these settings (default: from the environment)."""
+    settings = settings or get_settings()
+    settings.resolved_secret_key  # noqa: B018 - create the key file before serving
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        app.state.hop = state
+        try:
+            yield
+        finally:
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="Hop",
+        summary="Paperless meetings with face check-in and live voting",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
+    for module in (auth_api, people_api, meetings_api, documents_api):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(session: SessionDep) -> dict[str, str]:
+        """Liveness and database reachability."""
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        return {"status": "ok"}
+
+    return app

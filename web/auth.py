@@ -1,0 +1,106 @@
+"""Login sessions (cookie), CSRF tokens (double submit) and device bearer tokens."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from fastapi import Request, Response
+from sqlmodel import Session, col, delete, select
+
+from models import DeviceToken, DeviceTokenCreate, LoginSession, Person
+from models.base import as_utc, utcnow
+
+SESSION_COOKIE = "hop_session"
+CSRF_COOKIE = "hop_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def start_session(session: Session, *, person: Person, hours: int) -> str:
+    """A new login session; the raw token goes in the cookie, only its hash in the database."""
+    assert person.id is not None
+    token = new_token()
+    session.add(
+        LoginSession(
+            token_hash=token_hash(token), person_id=person.id,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    session.exec(delete(LoginSession).where(col(LoginSession.expires_at) < utcnow()))
+    session.commit()
+    return token
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """Forget a login session."""
+    if token:
+        session.exec(delete(LoginSession).where(col(LoginSession.token_hash) == token_hash(token)))
+        session.commit()
+
+
+def person_for_session(session: Session, token: str | None) -> Person | None:
+    """The active person behind a session cookie, if the session is still valid."""
+    if not token:
+        return None
+    login = session.get(LoginSession, token_hash(token))
+    if login is None or as_utc(login.expires_at) < utcnow():
+        return None
+    person = session.get(Person, login.person_id)
+    return person if person is not None and person.active else None
+
+
+def issue_device_token(
+    session: Session, *, data: DeviceTokenCreate, issuer: Person
+) -> tuple[DeviceToken, str]:
+    """A new device token; the raw token is shown once."""
+    token = "hopd_" + new_token()
+    device = DeviceToken.model_validate(
+        data, update={"token_hash": token_hash(token), "created_by": issuer.id}
+    )
+    session.add(device)
+    session.commit()
+    return device, token
+
+
+def device_for_token(session: Session, token: str | None) -> DeviceToken | None:
+    """The unrevoked device behind a bearer token."""
+    if not token:
+        return None
+    device = session.exec(
+        select(DeviceToken).where(DeviceToken.token_hash == token_hash(token))
+    ).first()
+    return device if device is not None and device.revoked_at is None else None
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def set_session_cookie(response: Response, request: Request, token: str, *, hours: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", path="/",
+    )
+
+
+def set_csrf_cookie(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path="/",
+    )
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected and given) and hmac.compare_digest(str(expected), str(given))

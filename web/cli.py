@@ -1,0 +1,80 @@
+"""The `hop` command line: serve, migrate, demo, create-user."""
+
+from typing import Annotated
+
+import typer
+
+from web.settings import get_settings
+
+app = typer.Typer(help="Hop: paperless meetings with face check-in and live voting.", no_args_is_help=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes")] = 1,
+) -> None:
+    """Serve Hop over HTTP and websockets."""
+    import uvicorn
+
+    typer.echo(f"Hop is serving on http://{host}:{port}")
+    uvicorn.run(
+        "web.app:create_app", factory=True, host=host, port=port, workers=workers,
+        ws="websockets-sansio", ws_per_message_deflate=False, proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the latest version."""
+    from models.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def demo(
+    password: Annotated[
+        str | None, typer.Option(help="Password of every demo account (or HOP_DEMO_PASSWORD)")
+    ] = None,
+    if_empty: Annotated[bool, typer.Option(help="Only load when the database has no people")] = False,
+) -> None:
+    """Load a demo city committee: about 30 people, two meetings, agendas and PDF documents."""
+    from web.demo import DEFAULT_PASSWORD, load_demo, print_logins
+
+    settings = get_settings()
+    password = password or settings.demo_password or DEFAULT_PASSWORD
+    loaded = load_demo(settings, password=password, only_if_empty=if_empty)
+    if loaded is None:
+        typer.echo("The database already has people; the demo was not loaded again.")
+    print_logins(password if loaded is not None or not if_empty else None)
+
+
+@app.command("create-user")
+def create_user(
+    username: str,
+    full_name: Annotated[str, typer.Option(help="Full name")],
+    role: Annotated[str, typer.Option(help="admin, secretariat or delegate")] = "secretariat",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Add an account (for example the first admin)."""
+    from sqlmodel import Session
+
+    from meetings.people import create_person
+    from models import PersonCreate, Role
+    from models.db import make_engine
+
+    engine = make_engine(get_settings().resolved_database_url)
+    with Session(engine) as session:
+        data = PersonCreate(username=username, full_name=full_name, role=Role(role), password=password)
+        person = create_person(session=session, data=data)
+        typer.echo(f"Created {person.username} ({person.role}).")
+    engine.dispose()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,115 @@
+"""Dependencies: the session, who is asking, CSRF, and meeting lookups written once."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+from sqlmodel import Session
+
+from meetings import access
+from models import DeviceToken, Meeting, Person
+from web.auth import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    bearer_token,
+    csrf_matches,
+    device_for_token,
+    person_for_session,
+)
+from web.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.hop
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    with Session(state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+class LoginRequiredError(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=401, detail="Please log in")
+
+
+def get_optional_person(request: Request, session: SessionDep) -> Person | None:
+    person = person_for_session(session, request.cookies.get(SESSION_COOKIE))
+    request.state.person = person  # pages show who is logged in
+    return person
+
+
+def get_current_person(person: Annotated[Person | None, Depends(get_optional_person)]) -> Person:
+    if person is None:
+        raise LoginRequiredError()
+    return person
+
+
+CurrentUser = Annotated[Person, Depends(get_current_person)]
+OptionalUser = Annotated[Person | None, Depends(get_optional_person)]
+
+
+def get_staff(person: CurrentUser) -> Person:
+    access.require_staff(person)
+    return person
+
+
+StaffUser = Annotated[Person, Depends(get_staff)]
+
+
+def get_device(request: Request, session: SessionDep) -> DeviceToken:
+    token = bearer_token(request) or request.query_params.get("token")
+    device = device_for_token(session, token)
+    if device is None:
+        raise HTTPException(status_code=401, detail="A valid device token is required")
+    return device
+
+
+CurrentDevice = Annotated[DeviceToken, Depends(get_device)]
+
+
+async def csrf_protect(request: Request) -> None:
+    """State-changing form posts, and API calls made with the session cookie, echo the token."""
+    if request.method in SAFE_METHODS:
+        return
+    is_api = request.url.path.startswith("/api/")
+    if is_api and SESSION_COOKIE not in request.cookies:
+        return  # bearer tokens and anonymous calls carry no ambient authority
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and _is_form(request):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not csrf_matches(request.cookies.get(CSRF_COOKIE), given):
+        raise HTTPException(status_code=403, detail="Missing or wrong CSRF token; reload the page")
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def get_visible_meeting(
+    meeting_id: Annotated[int, Path()], session: SessionDep, person: CurrentUser
+) -> Meeting:
+    return access.get_visible_meeting(session, meeting_id=meeting_id, viewer=person)
+
+
+def get_managed_meeting(
+    meeting_id: Annotated[int, Path()], session: SessionDep, person: CurrentUser
+) -> Meeting:
+    return access.get_managed_meeting(session, meeting_id=meeting_id, viewer=person)
+
+
+MeetingDep = Annotated[Meeting, Depends(get_visible_meeting)]
+ManagedMeetingDep = Annotated[Meeting, Depends(get_managed_meeting)]

@@ -1,0 +1,69 @@
+"""One place that renders errors: JSON for the API, a page for people, a redirect to log in."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from models.errors import HopError
+
+log = logging.getLogger("hop.web")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/ws/")) or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error_page(request: Request, status: int, detail: str) -> Response:
+    from web.pages.render import render_error
+
+    return render_error(request, status=status, detail=detail)
+
+
+async def handle_hop_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HopError)
+    if _wants_json(request):
+        body: dict[str, object] = {"error": type(error).__name__, "detail": error.detail}
+        if error.field:
+            body["field"] = error.field
+        return JSONResponse(body, status_code=error.status_code)
+    return _error_page(request, error.status_code, error.detail)
+
+
+async def handle_http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 401 and not _wants_json(request):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if _wants_json(request):
+        names = {401: "NotAuthenticatedError", 403: "PermissionDeniedError", 404: "NotFoundError"}
+        return JSONResponse(
+            {"error": names.get(error.status_code, "HTTPError"), "detail": error.detail},
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+    return _error_page(request, error.status_code, str(error.detail))
+
+
+async def handle_validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(part) for part in item["loc"][1:]) or str(item["loc"][0]),
+         "message": item["msg"]}
+        for item in error.errors()
+    ]
+    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": "ValidationError", "detail": detail, "fields": problems}, status_code=422
+        )
+    return _error_page(request, 422, detail)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HopError, handle_hop_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -1,0 +1,52 @@
+"""Vietnamese (default) and English from gettext catalogues under web/locale."""
+
+import gettext
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("vi", "en")
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def _load(language: str) -> gettext.NullTranslations:
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class Translator:
+    """The catalogues compiled once; gettext per language."""
+
+    def __init__(self) -> None:
+        self._catalogs = {language: _load(language) for language in LANGUAGES}
+
+    def gettext(self, language: str) -> Callable[[str], str]:
+        catalog = self._catalogs.get(language, self._catalogs["vi"])
+        return catalog.gettext
+
+    def ngettext(self, language: str) -> Callable[[str, str, int], str]:
+        catalog = self._catalogs.get(language, self._catalogs["vi"])
+        return catalog.ngettext
+
+
+def pick_language(query: str | None, cookie: str | None, accept: str | None, default: str) -> str:
+    """The language asked for in the URL, then the cookie, then the browser, then the default."""
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    if accept:
+        first = accept.split(",")[0].strip().lower()[:2]
+        if first in LANGUAGES and first != default and default not in accept:
+            return first
+    return default

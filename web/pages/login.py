@@ -1,0 +1,62 @@
+"""Login, logout, the language switch and the start page."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from meetings import people
+from meetings.access import is_staff
+from web import auth
+from web.deps import OptionalUser, SessionDep, StateDep
+from web.pages.render import render
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: never an open redirect to another host.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(person: OptionalUser) -> Response:
+    if person is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/meetings" if is_staff(person) else "/my", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    return render(request, "pages/login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    person = people.authenticate(session=session, username=username, password=password)
+    if person is None:
+        context = {"next": _safe_next(next), "error": "bad_credentials", "username": username}
+        return render(request, "pages/login.html", context, status=401)
+    auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
+    token = auth.start_session(session, person=person, hours=state.settings.session_hours)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    auth.set_session_cookie(response, request, token, hours=state.settings.session_hours)
+    auth.set_csrf_cookie(response, request, auth.new_token())
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    return response

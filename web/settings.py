@@ -1,0 +1,77 @@
+"""Settings from the environment (prefix HOP_), validated once at start-up."""
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DOCUMENT_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "image/png",
+    "image/jpeg",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOP_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = ""
+    redis_url: str | None = None
+    max_upload_mb: int = Field(default=50, ge=1, le=2048)
+    allowed_document_types: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCUMENT_TYPES))
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    default_language: str = "vi"
+    allowed_origins: list[str] = Field(default_factory=list)
+    demo_password: str | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_weak_secret(cls, value: str) -> str:
+        if value and (len(value) < 32 or value in {"changeme", "secret"}):
+            raise ValueError("HOP_SECRET_KEY must be at least 32 characters and not a default")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in {"vi", "en"}:
+            raise ValueError("HOP_DEFAULT_LANGUAGE must be vi or en")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'hop.db'}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured key, else one generated on first run and kept under the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+def get_settings() -> Settings:
+    return Settings()
