@@ -25,7 +25,8 @@ def can_view(session: Session, *, meeting: Meeting, viewer: Person) -> bool:
     """Staff see every meeting; the chair and invitees see theirs."""
     if is_staff(viewer) or meeting.chair_id == viewer.id:
         return True
-    assert meeting.id is not None and viewer.id is not None
+    assert meeting.id is not None
+    assert viewer.id is not None
     return find_invitation(session, meeting_id=meeting.id, person_id=viewer.id) is not None
 
 
@@ -33,7 +34,8 @@ def can_manage(session: Session, *, meeting: Meeting, viewer: Person) -> bool:
     """Staff manage every meeting; a chair manages their own."""
     if is_staff(viewer) or meeting.chair_id == viewer.id:
         return True
-    assert meeting.id is not None and viewer.id is not None
+    assert meeting.id is not None
+    assert viewer.id is not None
     invitation = find_invitation(session, meeting_id=meeting.id, person_id=viewer.id)
     return invitation is not None and invitation.role == MeetingRole.chair
 

@@ -55,7 +55,9 @@ def add_document(
         get_agenda_item(session=session, meeting=meeting, item_id=agenda_item_id)
     assert meeting.id is not None
     document = Document(
-        meeting_id=meeting.id, title=title[:300], agenda_item_id=agenda_item_id,
+        meeting_id=meeting.id,
+        title=title[:300],
+        agenda_item_id=agenda_item_id,
         created_by=uploader.id,
     )
     session.add(document)
@@ -94,9 +96,13 @@ def _store_version(
         document.current_version += 1
         session.add(
             DocumentVersion(
-                document_id=document.id, number=document.current_version,
-                blob_sha256=staged.sha256, filename=safe_filename(filename),
-                size=staged.size, media_type=staged.media_type, uploaded_by=uploader.id,
+                document_id=document.id,
+                number=document.current_version,
+                blob_sha256=staged.sha256,
+                filename=safe_filename(filename),
+                size=staged.size,
+                media_type=staged.media_type,
+                uploaded_by=uploader.id,
             )
         )
         session.add(document)
@@ -156,7 +162,9 @@ def delete_document(*, session: Session, document: Document) -> None:
     session.commit()
 
 
-def get_version(*, session: Session, document: Document, number: int | None = None) -> DocumentVersion:
+def get_version(
+    *, session: Session, document: Document, number: int | None = None
+) -> DocumentVersion:
     """The given version of a document, or its current one."""
     wanted = number or document.current_version
     version = session.exec(
@@ -177,7 +185,8 @@ def list_versions(*, session: Session, document: Document) -> list[DocumentVersi
 
 def record_read(*, session: Session, version: DocumentVersion, reader: Person) -> None:
     """Note that the reader opened this version (the first time counts)."""
-    assert version.id is not None and reader.id is not None
+    assert version.id is not None
+    assert reader.id is not None
     exists = session.exec(
         select(ReadReceipt.id).where(
             ReadReceipt.person_id == reader.id, ReadReceipt.version_id == version.id
@@ -200,7 +209,9 @@ def list_documents(*, session: Session, meeting: Meeting, viewer: Person) -> lis
     documents = list(session.exec(query.order_by(col(Document.created_at), col(Document.id))))
     read = _read_versions(session, viewer, [doc.id for doc in documents if doc.id is not None])
     current = _current_versions(session, documents)
-    return [describe(doc, current.get(doc.id or 0), read.get(doc.id or 0, set())) for doc in documents]
+    return [
+        describe(doc, current.get(doc.id or 0), read.get(doc.id or 0, set())) for doc in documents
+    ]
 
 
 def describe(
@@ -210,8 +221,11 @@ def describe(
     public = DocumentPublic.model_validate(document)
     if version is not None:
         public.version = VersionPublic(
-            number=version.number, filename=version.filename, size=version.size,
-            media_type=version.media_type, sha256=version.blob_sha256,
+            number=version.number,
+            filename=version.filename,
+            size=version.size,
+            media_type=version.media_type,
+            sha256=version.blob_sha256,
             uploaded_at=version.uploaded_at,
         )
     public.unread = not read_numbers
@@ -223,7 +237,9 @@ def describe_for(*, session: Session, document: Document, viewer: Person) -> Doc
     """The public view of one document for the viewer."""
     assert document.id is not None
     version = get_version(session=session, document=document) if document.current_version else None
-    return describe(document, version, _read_versions(session, viewer, [document.id]).get(document.id, set()))
+    return describe(
+        document, version, _read_versions(session, viewer, [document.id]).get(document.id, set())
+    )
 
 
 def _read_versions(session: Session, viewer: Person, ids: list[int]) -> dict[int, set[int]]:

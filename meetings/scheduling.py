@@ -90,9 +90,7 @@ def list_meetings(
     query = select(Meeting)
     if not is_staff(viewer):
         invited = select(Invitation.meeting_id).where(Invitation.person_id == viewer.id)
-        query = query.where(
-            (col(Meeting.id).in_(invited)) | (Meeting.chair_id == viewer.id)
-        )
+        query = query.where((col(Meeting.id).in_(invited)) | (Meeting.chair_id == viewer.id))
     now = utcnow()
     if when == "upcoming":
         query = query.where(Meeting.end_at >= now).order_by(col(Meeting.start_at))
@@ -148,7 +146,7 @@ def delete_agenda_item(*, session: Session, item: AgendaItem) -> None:
 
 def reorder_agenda(*, session: Session, meeting: Meeting, item_ids: list[int]) -> list[AgendaItem]:
     """Put the agenda in the given order; the list must name every item exactly once."""
-    items = {item.id: item for item in list_agenda(session=session, meeting=meeting)}
+    items = {item.id or 0: item for item in list_agenda(session=session, meeting=meeting)}
     if sorted(item_ids) != sorted(items):
         raise InvalidDataError("item_ids must list every agenda item once", field="item_ids")
     for position, item_id in enumerate(item_ids, start=1):

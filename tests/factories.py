@@ -26,7 +26,10 @@ _counter = itertools.count(1)
 
 
 def make_person(
-    session: Session, *, role: Role = Role.delegate, username: str | None = None,
+    session: Session,
+    *,
+    role: Role = Role.delegate,
+    username: str | None = None,
     full_name: str | None = None,
 ) -> Person:
     n = next(_counter)
@@ -40,13 +43,20 @@ def make_person(
 
 
 def make_meeting(
-    session: Session, *, creator: Person, chair: Person | None = None, days_ahead: int = 3,
+    session: Session,
+    *,
+    creator: Person,
+    chair: Person | None = None,
+    days_ahead: int = 3,
     title: str = "Kỳ họp thứ nhất",
 ) -> Meeting:
     start = utcnow() + timedelta(days=days_ahead)
     data = MeetingCreate(
-        title=title, start_at=start, end_at=start + timedelta(hours=3),
-        location="Hội trường A", chair_id=chair.id if chair else None,
+        title=title,
+        start_at=start,
+        end_at=start + timedelta(hours=3),
+        location="Hội trường A",
+        chair_id=chair.id if chair else None,
     )
     meeting = scheduling.create_meeting(session=session, data=data, creator=creator)
     scheduling.add_agenda_item(

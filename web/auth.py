@@ -32,7 +32,8 @@ def start_session(session: Session, *, person: Person, hours: int) -> str:
     token = new_token()
     session.add(
         LoginSession(
-            token_hash=token_hash(token), person_id=person.id,
+            token_hash=token_hash(token),
+            person_id=person.id,
             expires_at=utcnow() + timedelta(hours=hours),
         )
     )
@@ -90,15 +91,24 @@ def bearer_token(request: Request) -> str | None:
 
 def set_session_cookie(response: Response, request: Request, token: str, *, hours: int) -> None:
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=hours * 3600, httponly=True, samesite="lax",
-        secure=request.url.scheme == "https", path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
     )
 
 
 def set_csrf_cookie(response: Response, request: Request, token: str) -> None:
     response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https", path="/",
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
     )
 
 

@@ -6,7 +6,9 @@ import typer
 
 from web.settings import get_settings
 
-app = typer.Typer(help="Hop: paperless meetings with face check-in and live voting.", no_args_is_help=True)
+app = typer.Typer(
+    help="Hop: paperless meetings with face check-in and live voting.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -20,8 +22,14 @@ def serve(
 
     typer.echo(f"Hop is serving on http://{host}:{port}")
     uvicorn.run(
-        "web.app:create_app", factory=True, host=host, port=port, workers=workers,
-        ws="websockets-sansio", ws_per_message_deflate=False, proxy_headers=True,
+        "web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        proxy_headers=True,
     )
 
 
@@ -41,7 +49,9 @@ def demo(
     password: Annotated[
         str | None, typer.Option(help="Password of every demo account (or HOP_DEMO_PASSWORD)")
     ] = None,
-    if_empty: Annotated[bool, typer.Option(help="Only load when the database has no people")] = False,
+    if_empty: Annotated[
+        bool, typer.Option(help="Only load when the database has no people")
+    ] = False,
 ) -> None:
     """Load a demo city committee: about 30 people, two meetings, agendas and PDF documents."""
     from web.demo import DEFAULT_PASSWORD, load_demo, print_logins
@@ -59,7 +69,9 @@ def create_user(
     username: str,
     full_name: Annotated[str, typer.Option(help="Full name")],
     role: Annotated[str, typer.Option(help="admin, secretariat or delegate")] = "secretariat",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
 ) -> None:
     """Add an account (for example the first admin)."""
     from sqlmodel import Session
@@ -70,7 +82,9 @@ def create_user(
 
     engine = make_engine(get_settings().resolved_database_url)
     with Session(engine) as session:
-        data = PersonCreate(username=username, full_name=full_name, role=Role(role), password=password)
+        data = PersonCreate(
+            username=username, full_name=full_name, role=Role(role), password=password
+        )
         person = create_person(session=session, data=data)
         typer.echo(f"Created {person.username} ({person.role}).")
     engine.dispose()

@@ -13,9 +13,9 @@ log = logging.getLogger("hop.web")
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/ws/")) or "application/json" in request.headers.get(
-        "accept", ""
-    )
+    return request.url.path.startswith(
+        ("/api/", "/ws/")
+    ) or "application/json" in request.headers.get("accept", "")
 
 
 def _error_page(request: Request, status: int, detail: str) -> Response:
@@ -51,8 +51,10 @@ async def handle_http_error(request: Request, error: Exception) -> Response:
 async def handle_validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     problems = [
-        {"field": ".".join(str(part) for part in item["loc"][1:]) or str(item["loc"][0]),
-         "message": item["msg"]}
+        {
+            "field": ".".join(str(part) for part in item["loc"][1:]) or str(item["loc"][0]),
+            "message": item["msg"],
+        }
         for item in error.errors()
     ]
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)

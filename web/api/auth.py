@@ -5,7 +5,13 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from meetings import people
-from models import DeviceToken, DeviceTokenCreate, DeviceTokenIssued, DeviceTokenPublic, PersonPublic
+from models import (
+    DeviceToken,
+    DeviceTokenCreate,
+    DeviceTokenIssued,
+    DeviceTokenPublic,
+    PersonPublic,
+)
 from models.base import utcnow
 from web import auth
 from web.deps import CurrentDevice, CurrentUser, SessionDep, StaffUser, StateDep
@@ -25,7 +31,10 @@ class LoginResult(BaseModel):
 
 @router.post("/login")
 def login(
-    credentials: Credentials, request: Request, response: Response, session: SessionDep,
+    credentials: Credentials,
+    request: Request,
+    response: Response,
+    session: SessionDep,
     state: StateDep,
 ) -> LoginResult:
     """Start a session: sets the session cookie and returns the CSRF token to echo."""
@@ -56,7 +65,9 @@ def me(person: CurrentUser) -> PersonPublic:
 
 
 @router.post("/devices", status_code=201)
-def issue_device(data: DeviceTokenCreate, session: SessionDep, staff: StaffUser) -> DeviceTokenIssued:
+def issue_device(
+    data: DeviceTokenCreate, session: SessionDep, staff: StaffUser
+) -> DeviceTokenIssued:
     """Issue a bearer token for a kiosk or projector; the token is shown only now."""
     device, token = auth.issue_device_token(session, data=data, issuer=staff)
     return DeviceTokenIssued.model_validate(device, update={"token": token})

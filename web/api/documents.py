@@ -35,8 +35,14 @@ def upload_document(
 ) -> DocumentPublic:
     """Upload a new document (draft); its type is read from the content."""
     document = docs.add_document(
-        session=session, uploads=state.uploads, meeting=meeting, title=title,
-        source=file.file, filename=file.filename, uploader=person, agenda_item_id=agenda_item_id,
+        session=session,
+        uploads=state.uploads,
+        meeting=meeting,
+        title=title,
+        source=file.file,
+        filename=file.filename,
+        uploader=person,
+        agenda_item_id=agenda_item_id,
     )
     return docs.describe_for(session=session, document=document, viewer=person)
 
@@ -78,20 +84,30 @@ def upload_version(
     """Upload a new version; invitees see the document as updated."""
     document = _managed_document(session, document_id, person)
     docs.add_version(
-        session=session, uploads=state.uploads, document=document, source=file.file,
-        filename=file.filename, uploader=person,
+        session=session,
+        uploads=state.uploads,
+        document=document,
+        source=file.file,
+        filename=file.filename,
+        uploader=person,
     )
     return docs.describe_for(session=session, document=document, viewer=person)
 
 
 @router.get("/documents/{document_id}/versions")
-def list_versions(document_id: int, session: SessionDep, person: CurrentUser) -> list[VersionPublic]:
+def list_versions(
+    document_id: int, session: SessionDep, person: CurrentUser
+) -> list[VersionPublic]:
     """Every version of the document, newest first."""
     document = docs.get_document(session=session, document_id=document_id, viewer=person)
     return [
         VersionPublic(
-            number=v.number, filename=v.filename, size=v.size, media_type=v.media_type,
-            sha256=v.blob_sha256, uploaded_at=v.uploaded_at,
+            number=v.number,
+            filename=v.filename,
+            size=v.size,
+            media_type=v.media_type,
+            sha256=v.blob_sha256,
+            uploaded_at=v.uploaded_at,
         )
         for v in docs.list_versions(session=session, document=document)
     ]
@@ -132,11 +148,10 @@ def content(
     if "range" not in request.headers:
         docs.record_read(session=session, version=stored, reader=person)
     disposition = "attachment" if download else "inline"
-    headers["content-disposition"] = (
-        f"{disposition}; filename*=UTF-8''{quote(stored.filename)}"
-    )
+    headers["content-disposition"] = f"{disposition}; filename*=UTF-8''{quote(stored.filename)}"
     return FileResponse(
-        state.uploads.store.path_for(stored.blob_sha256), media_type=stored.media_type,
+        state.uploads.store.path_for(stored.blob_sha256),
+        media_type=stored.media_type,
         headers=headers,
     )
 

@@ -157,7 +157,8 @@ def reply(
     data: InvitationReply, meeting: MeetingDep, session: SessionDep, person: CurrentUser
 ) -> InvitationPublic:
     """The caller accepts or declines their invitation."""
-    assert meeting.id is not None and person.id is not None
+    assert meeting.id is not None
+    assert person.id is not None
     invitation = access.find_invitation(session, meeting_id=meeting.id, person_id=person.id)
     if invitation is None:
         raise InvitationNotFoundError("You are not invited to this meeting")

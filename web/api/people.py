@@ -47,7 +47,9 @@ def update_person(
 ) -> PersonPublic:
     """Change a person."""
     person = people.get_person(session=session, person_id=person_id)
-    return PersonPublic.model_validate(people.update_person(session=session, person=person, data=data))
+    return PersonPublic.model_validate(
+        people.update_person(session=session, person=person, data=data)
+    )
 
 
 class ImportResult(BaseModel):
@@ -59,7 +61,7 @@ class ImportResult(BaseModel):
 def import_people(
     file: Annotated[UploadFile, File()], session: SessionDep, _staff: StaffUser
 ) -> ImportResult:
-    """Create people from a CSV file (columns full_name, username, title, unit, email, phone, role)."""
+    """Create people from a CSV (full_name, username, title, unit, email, phone, role)."""
     text = read_csv_upload(file)
     report = people.import_people_csv(session=session, text=text)
     skipped = [{"line": line, "reason": reason} for line, reason in report.skipped]
