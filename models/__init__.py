@@ -18,6 +18,7 @@ from models.document import (
     ReadReceipt,
     VersionPublic,
 )
+from models.event import Audience, Event, EventPublic
 from models.meeting import (
     AgendaItem,
     AgendaItemCreate,
@@ -50,6 +51,9 @@ from models.person import (
 )
 
 __all__ = [
+    "Audience",
+    "Event",
+    "EventPublic",
     "AgendaItem",
     "AgendaItemCreate",
     "AgendaItemPublic",

@@ -33,6 +33,9 @@ class Meeting(MeetingBase, table=True):
     status: MeetingStatus = Field(default=MeetingStatus.draft, sa_type=String(16), index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     created_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    # The last sequence number given to an event of this meeting (see models.event).
+    event_seq: int = 0
+    current_item_id: int | None = None
 
 
 class MeetingCreate(MeetingBase):
