@@ -10,6 +10,7 @@ from meetings.errors import DocumentNotFoundError, InvalidDataError, MeetingNotF
 from meetings.scheduling import get_agenda_item
 from meetings.storage import BlobStore, StagedFile, safe_filename
 from models import (
+    Audience,
     Blob,
     Document,
     DocumentPublic,
@@ -22,6 +23,7 @@ from models import (
     VersionPublic,
 )
 from models.base import utcnow
+from models.events import record_event
 
 
 class Uploads:
@@ -106,6 +108,7 @@ def _store_version(
             )
         )
         session.add(document)
+        _document_event(session, document, added=document.current_version == 1)
         created = uploads.store.keep(staged)
         session.commit()
     except BaseException:
@@ -115,6 +118,22 @@ def _store_version(
             uploads.store.remove(staged.sha256)
         raise
     return document
+
+
+def _document_event(session: Session, document: Document, *, added: bool) -> None:
+    # Invitees hear of a new version of a published document; drafts concern managers only.
+    published = document.status == DocumentStatus.published
+    record_event(
+        session,
+        meeting_id=document.meeting_id,
+        type="document.added" if added else "document.updated",
+        data={
+            "document_id": document.id,
+            "title": document.title,
+            "version": document.current_version,
+        },
+        audience=Audience.everyone if published else Audience.managers,
+    )
 
 
 def get_document(*, session: Session, document_id: int, viewer: Person) -> Document:
@@ -152,6 +171,17 @@ def publish_document(*, session: Session, document: Document) -> Document:
         document.status = DocumentStatus.published
         document.published_at = utcnow()
         session.add(document)
+        record_event(
+            session,
+            meeting_id=document.meeting_id,
+            type="document.published",
+            data={
+                "document_id": document.id,
+                "title": document.title,
+                "version": document.current_version,
+                "agenda_item_id": document.agenda_item_id,
+            },
+        )
         session.commit()
     return document
 

@@ -29,6 +29,7 @@ from models import (
     Reply,
 )
 from models.base import as_utc, utcnow
+from models.events import record_event
 
 # Which status may follow which; closed and cancelled are final.
 TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
@@ -74,6 +75,8 @@ def change_status(*, session: Session, meeting: Meeting, status: MeetingStatus) 
         raise StatusTransitionError(f"A {current.value} meeting cannot become {status.value}")
     meeting.status = status
     session.add(meeting)
+    assert meeting.id is not None
+    record_event(session, meeting_id=meeting.id, type="meeting.status", data={"status": status})
     session.commit()
     return meeting
 
@@ -126,14 +129,21 @@ def add_agenda_item(*, session: Session, meeting: Meeting, data: AgendaItemCreat
         data, update={"meeting_id": meeting.id, "position": (last or 0) + 1}
     )
     session.add(item)
+    _agenda_changed(session, meeting.id)
     session.commit()
     return item
+
+
+def _agenda_changed(session: Session, meeting_id: int | None) -> None:
+    assert meeting_id is not None
+    record_event(session, meeting_id=meeting_id, type="agenda.changed")
 
 
 def update_agenda_item(*, session: Session, item: AgendaItem, data: AgendaItemUpdate) -> AgendaItem:
     """Change an agenda item."""
     item.sqlmodel_update(data.model_dump(exclude_unset=True))
     session.add(item)
+    _agenda_changed(session, item.meeting_id)
     session.commit()
     return item
 
@@ -141,6 +151,7 @@ def update_agenda_item(*, session: Session, item: AgendaItem, data: AgendaItemUp
 def delete_agenda_item(*, session: Session, item: AgendaItem) -> None:
     """Remove an agenda item; its documents stay in the meeting, unassigned."""
     session.delete(item)
+    _agenda_changed(session, item.meeting_id)
     session.commit()
 
 
@@ -152,6 +163,7 @@ def reorder_agenda(*, session: Session, meeting: Meeting, item_ids: list[int]) -
     for position, item_id in enumerate(item_ids, start=1):
         items[item_id].position = position
         session.add(items[item_id])
+    _agenda_changed(session, meeting.id)
     session.commit()
     return list_agenda(session=session, meeting=meeting)
 

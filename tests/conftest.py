@@ -3,22 +3,29 @@ PostgreSQL test database emptied (HOP_TEST_DATABASE_URL) - and a data folder of 
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+import meetings.passwords
 from models.db import make_engine
 from models.migrate import upgrade
 from web.app import create_app
 from web.settings import Settings
 
+# Real argon2 parameters cost ~50 ms a hash; tests need the behaviour, not the cost.
+meetings.passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
 PG_URL = os.environ.get("HOP_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("HOP_TEST_REDIS_URL", "")
 FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
 
 
@@ -67,7 +74,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         max_upload_mb=2,
-        redis_url=None,
+        redis_url=REDIS_URL or None,
+        redis_channel=f"hop:test:{uuid.uuid4().hex}",
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -11,12 +11,14 @@ from sqlalchemy import text
 from meetings.documents import Uploads
 from meetings.storage import BlobStore
 from models.db import make_engine
+from web import ws
 from web.api import auth as auth_api
 from web.api import documents as documents_api
 from web.api import meetings as meetings_api
 from web.api import people as people_api
 from web.deps import SessionDep, csrf_protect
 from web.errors import install_error_handlers
+from web.hub import Hub
 from web.i18n import Translator
 from web.pages import routes as page_routes
 from web.security import SecurityMiddleware
@@ -35,7 +37,13 @@ def build_state(settings: Settings) -> AppState:
         max_bytes=settings.max_upload_bytes,
         allowed_types=settings.allowed_document_types,
     )
-    return AppState(settings=settings, engine=engine, uploads=uploads, translator=Translator())
+    return AppState(
+        settings=settings,
+        engine=engine,
+        uploads=uploads,
+        translator=Translator(),
+        hub=Hub(settings.redis_url, settings.redis_channel),
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,9 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.hop = state
+        await state.hub.start()
         try:
             yield
         finally:
+            await state.hub.stop()
             state.engine.dispose()
 
     app = FastAPI(
@@ -65,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
+    app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from meetings import access
 from models import DeviceToken, Meeting, Person
+from models.events import PUBLISH
 from web.auth import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -31,7 +32,9 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 
 def get_session(state: StateDep) -> Iterator[Session]:
+    """A session per request; events it commits go to the hub."""
     with Session(state.engine, expire_on_commit=False) as session:
+        session.info[PUBLISH] = state.hub.publish_threadsafe
         yield session
 
 

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: str = ""
     redis_url: str | None = None
+    redis_channel: str = "hop:events"
     max_upload_mb: int = Field(default=50, ge=1, le=2048)
     allowed_document_types: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCUMENT_TYPES))
     session_hours: int = Field(default=12, ge=1, le=24 * 30)

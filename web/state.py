@@ -1,12 +1,17 @@
-"""What the lifespan owns, typed: settings, engine, uploads, templates and translations."""
+"""What the lifespan owns, typed: settings, engine, uploads, translations, the hub."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 from meetings.documents import Uploads
+from web.hub import Hub
 from web.i18n import Translator
 from web.settings import Settings
+
+if TYPE_CHECKING:
+    from web.ws import Connection, MessageHandler
 
 
 @dataclass
@@ -15,3 +20,7 @@ class AppState:
     engine: Engine
     uploads: Uploads
     translator: Translator
+    hub: Hub
+    connections: "set[Connection]" = field(default_factory=set)
+    ws_handlers: "dict[str, MessageHandler]" = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)

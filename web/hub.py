@@ -1,0 +1,286 @@
+"""The websocket hub: committed events to every screen of a meeting, in this process or, with
+Redis, in every process.
+
+Each connected screen is a Client with a bounded queue: the hub only ever puts into queues
+(never awaits a socket), so a slow tablet is cut off (it will resume) instead of stalling the
+room. Events are serialised once per audience, not once per client.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.events import CommittedEvent
+
+log = logging.getLogger("hop.hub")
+
+CHANNEL = "hop:events"
+QUEUE_SIZE = 512
+PROGRESS_INTERVAL = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event for one client: its sequence and its text, or hidden (not for this viewer)."""
+
+    seq: int
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message outside the log (progress, resync request); text None means resync."""
+
+    text: str | None
+
+
+RESYNC = Notice(None)
+Outgoing = Delivery | Notice
+
+
+@dataclass(eq=False)
+class Client:
+    """One connected screen of one meeting."""
+
+    meeting_id: int
+    is_manager: bool
+    on_overflow: Callable[[], None] = lambda: None
+    queue: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    overflowed: bool = False
+
+    def offer(self, item: Outgoing) -> None:
+        """Queue without waiting; a full queue means this client cannot keep up."""
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            self.on_overflow()
+
+
+ProgressComputer = Callable[[int, str], Awaitable[dict[str, Any] | None]]
+
+
+class Hub:
+    """Rooms of clients per meeting, fed by the in-process broker or Redis pub/sub."""
+
+    def __init__(self, redis_url: str | None = None, channel: str = CHANNEL) -> None:
+        self.redis_url = redis_url
+        self.channel = channel
+        self._rooms: dict[int, set[Client]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._redis: Any = None
+        self._subscriber: asyncio.Task[None] | None = None
+        self._progress = ProgressCoalescer(self)
+        self.subscribed = asyncio.Event()
+
+    # Life cycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self.redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.Redis.from_url(
+                self.redis_url, socket_connect_timeout=3, socket_keepalive=True
+            )
+            self._subscriber = asyncio.create_task(self._subscribe_forever())
+        else:
+            self.subscribed.set()
+
+    async def stop(self) -> None:
+        self._progress.cancel_all()
+        if self._subscriber is not None:
+            self._subscriber.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._subscriber
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    # Clients --------------------------------------------------------------------------
+
+    def join(self, client: Client) -> None:
+        self._rooms.setdefault(client.meeting_id, set()).add(client)
+
+    def leave(self, client: Client) -> None:
+        room = self._rooms.get(client.meeting_id)
+        if room is not None:
+            room.discard(client)
+            if not room:
+                del self._rooms[client.meeting_id]
+
+    def client_count(self, meeting_id: int | None = None) -> int:
+        if meeting_id is not None:
+            return len(self._rooms.get(meeting_id, ()))
+        return sum(len(room) for room in self._rooms.values())
+
+    # Publishing -----------------------------------------------------------------------
+
+    def publish_threadsafe(self, events: list[CommittedEvent]) -> None:
+        """Called after a commit, from whatever thread committed."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self.publish, events)
+
+    def publish(self, events: list[CommittedEvent]) -> None:
+        """On the event loop: fan out here, or through Redis to every process."""
+        if self._redis is None:
+            self.deliver(events)
+            return
+        task = asyncio.create_task(self._publish_redis(events))
+        task.add_done_callback(_log_failure)
+
+    async def _publish_redis(self, events: list[CommittedEvent]) -> None:
+        payload = json.dumps([_encode(event) for event in events])
+        try:
+            await self._redis.publish(self.channel, payload)
+        except Exception as error:
+            # The events are committed; local screens still get them, remote ones resync.
+            log.warning("redis publish failed, delivering locally: %s", error)
+            self.deliver(events)
+
+    def deliver(self, events: list[CommittedEvent]) -> None:
+        """Queue each event for every client of its meeting (this process only)."""
+        for event in events:
+            room = self._rooms.get(event.meeting_id)
+            if room:
+                text = json.dumps(event.message(), separators=(",", ":"), ensure_ascii=False)
+                everyone = event.audience == "everyone"
+                shown, hidden = Delivery(event.seq, text), Delivery(event.seq, None)
+                for client in tuple(room):
+                    client.offer(shown if everyone or client.is_manager else hidden)
+            self._progress.note(event)
+
+    def notify(
+        self, meeting_id: int, message: dict[str, Any], *, managers_only: bool = False
+    ) -> None:
+        """Send a message outside the log (such as progress) to a meeting's clients here."""
+        notice = Notice(json.dumps(message, separators=(",", ":"), ensure_ascii=False))
+        for client in tuple(self._rooms.get(meeting_id, ())):
+            if client.is_manager or not managers_only:
+                client.offer(notice)
+
+    def resync_all(self) -> None:
+        """Every client reloads what it may have missed from the database."""
+        for room in self._rooms.values():
+            for client in tuple(room):
+                client.offer(RESYNC)
+
+    def register_progress(self, event_type: str, subject: str, compute: ProgressComputer) -> None:
+        """After events of this type, send computed progress at most every 250 ms."""
+        self._progress.register(event_type, subject, compute)
+
+    # Redis ----------------------------------------------------------------------------
+
+    async def _subscribe_forever(self) -> None:
+        backoff, failed = 0.2, False
+        while True:
+            try:
+                await self._listen(resync=failed)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.subscribed.clear()
+                failed = True
+                log.warning("redis subscriber lost (%s); retrying in %.1fs", error, backoff)
+                await asyncio.sleep(backoff * (0.5 + random.random()))
+                backoff = min(backoff * 2, 5.0)
+                continue
+            backoff = 0.2
+
+    async def _listen(self, *, resync: bool) -> None:
+        pubsub = self._redis.pubsub()
+        try:
+            await pubsub.subscribe(self.channel)
+            self.subscribed.set()
+            if resync:
+                self.resync_all()
+            idle = 0.0
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message is None:
+                    idle += 1.0
+                    if idle >= 5.0:  # a dead connection must raise, not hang quietly
+                        await asyncio.wait_for(pubsub.ping(), timeout=3)
+                        idle = 0.0
+                    continue
+                idle = 0.0
+                if message.get("type") == "message":
+                    self.deliver([_decode(item) for item in json.loads(message["data"])])
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+
+class ProgressCoalescer:
+    """Counts that change often go out at most once per interval per subject."""
+
+    def __init__(self, hub: Hub, interval: float = PROGRESS_INTERVAL) -> None:
+        self.hub = hub
+        self.interval = interval
+        self._computers: dict[str, tuple[str, ProgressComputer]] = {}
+        self._timers: dict[tuple[int, str], asyncio.Task[None]] = {}
+        self._dirty: set[tuple[int, str]] = set()
+
+    def register(self, event_type: str, subject: str, compute: ProgressComputer) -> None:
+        self._computers[event_type] = (subject, compute)
+
+    def note(self, event: CommittedEvent) -> None:
+        entry = self._computers.get(event.type)
+        if entry is None or event.meeting_id not in self.hub._rooms:
+            return
+        subject = entry[0].format(**event.data)
+        key = (event.meeting_id, subject)
+        self._dirty.add(key)
+        if key not in self._timers:
+            self._timers[key] = asyncio.create_task(self._run(key, entry[1]))
+
+    async def _run(self, key: tuple[int, str], compute: ProgressComputer) -> None:
+        try:
+            while key in self._dirty:
+                self._dirty.discard(key)
+                data = await compute(*key)
+                if data is not None:
+                    message = {"seq": None, "type": "progress", "data": {"subject": key[1], **data}}
+                    self.hub.notify(key[0], message, managers_only=bool(data.get("managers_only")))
+                await asyncio.sleep(self.interval)
+        except Exception:
+            log.exception("progress computation failed for %s", key)
+        finally:
+            self._timers.pop(key, None)
+
+    def cancel_all(self) -> None:
+        for task in self._timers.values():
+            task.cancel()
+
+
+def _encode(event: CommittedEvent) -> dict[str, Any]:
+    return {
+        "meeting_id": event.meeting_id,
+        "seq": event.seq,
+        "type": event.type,
+        "data": event.data,
+        "audience": event.audience,
+    }
+
+
+def _decode(item: dict[str, Any]) -> CommittedEvent:
+    return CommittedEvent(
+        meeting_id=int(item["meeting_id"]),
+        seq=int(item["seq"]),
+        type=str(item["type"]),
+        data=dict(item["data"]),
+        audience=str(item["audience"]),
+    )
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("hub task failed", exc_info=task.exception())

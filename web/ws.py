@@ -1,0 +1,251 @@
+"""The meeting websocket: authenticate → accept → missed events or snapshot → relay.
+
+Clients send {"type": "ping"} and other typed messages; the server answers through the
+client's own queue so that only one task ever writes to a socket.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from meetings import access, live
+from models import Meeting, Person
+from web.auth import SESSION_COOKIE, device_for_token, person_for_session
+from web.hub import Client, Delivery, Notice
+from web.state import AppState
+
+log = logging.getLogger("hop.ws")
+router = APIRouter()
+
+HEARTBEAT_SECONDS = 20.0
+IDLE_TIMEOUT_SECONDS = 60.0
+CLOSE_POLICY = 1008
+CLOSE_TOO_SLOW = 4008
+CLOSE_REVOKED = 4001
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is on the other end: a person (by id) or a device."""
+
+    person: Person | None
+    device_id: int | None
+    is_manager: bool
+
+    @property
+    def label(self) -> str:
+        return f"person:{self.person.id}" if self.person else f"device:{self.device_id}"
+
+
+MessageHandler = Callable[[AppState, Viewer, int, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def origin_allowed(websocket: WebSocket, allowed: list[str], *, by_cookie: bool) -> bool:
+    """Browsers always send Origin: it must be this server's own (or configured) origin."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return not by_cookie  # a device client (kiosk CLI, benchmark) with a bearer token
+    host = websocket.headers.get("host", "")
+    parts = urlsplit(origin)
+    own = parts.netloc == host and parts.scheme in {"http", "https"}
+    return own or origin in allowed
+
+
+def _token(websocket: WebSocket) -> str | None:
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return websocket.query_params.get("token")
+
+
+def authorize(state: AppState, websocket: WebSocket, meeting_id: int) -> Viewer | None:
+    """The viewer when they may follow this meeting, else None (blocking: run in a thread)."""
+    with Session(state.engine, expire_on_commit=False) as session:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None:
+            return None
+        person = person_for_session(session, websocket.cookies.get(SESSION_COOKIE))
+        if person is not None:
+            if not access.can_view(session, meeting=meeting, viewer=person):
+                return None
+            manager = access.can_manage(session, meeting=meeting, viewer=person)
+            return Viewer(person=person, device_id=None, is_manager=manager)
+        device = device_for_token(session, _token(websocket))
+        if device is None or device.meeting_id not in (None, meeting_id):
+            return None
+        return Viewer(person=None, device_id=device.id, is_manager=False)
+
+
+def load_backlog(
+    state: AppState, meeting_id: int, after: int | None, viewer: Viewer
+) -> tuple[list[dict[str, Any] | None], int]:
+    """Messages to send first, and the sequence they bring the client to (blocking)."""
+    with Session(state.engine, expire_on_commit=False) as session:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None:
+            return [], 0
+        backlog = None
+        if after is not None:
+            backlog = live.events_after(
+                session, meeting=meeting, after=after, is_manager=viewer.is_manager
+            )
+        if backlog is not None:
+            return [message for _, message in backlog.events], backlog.last_seq
+        data = live.snapshot(session, meeting=meeting, viewer=viewer.person)
+        return [{"seq": meeting.event_seq, "type": "snapshot", "data": data}], meeting.event_seq
+
+
+@router.websocket("/ws/meetings/{meeting_id}")
+async def meeting_socket(websocket: WebSocket, meeting_id: int, after: int | None = None) -> None:
+    state: AppState = websocket.app.state.hop
+    by_cookie = SESSION_COOKIE in websocket.cookies
+    if not origin_allowed(websocket, state.settings.allowed_origins, by_cookie=by_cookie):
+        await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
+    viewer = await run_in_threadpool(authorize, state, websocket, meeting_id)
+    if viewer is None:
+        await websocket.close(code=CLOSE_POLICY, reason="not allowed")
+        return
+    await websocket.accept()
+    await Connection(state, websocket, meeting_id, viewer).run(after)
+
+
+class Connection:
+    """One accepted socket: a sender task (queue → socket) and a receiver (socket → handlers)."""
+
+    def __init__(self, state: AppState, websocket: WebSocket, meeting_id: int, viewer: Viewer):
+        self.state = state
+        self.websocket = websocket
+        self.meeting_id = meeting_id
+        self.viewer = viewer
+        self.client = Client(meeting_id=meeting_id, is_manager=viewer.is_manager)
+        self.last_seq = 0
+        self.close_code = 1000
+
+    async def run(self, after: int | None) -> None:
+        hub = self.state.hub
+        hub.join(self.client)  # before the backlog is read, so nothing falls in between
+        sender = asyncio.create_task(self._send_loop(after))
+        receiver = asyncio.create_task(self._receive_loop())
+        self.client.on_overflow = lambda: self._stop(sender, CLOSE_TOO_SLOW)
+        self.state.connections.add(self)
+        try:
+            await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            hub.leave(self.client)
+            self.state.connections.discard(self)
+            for task in (sender, receiver):
+                task.cancel()
+            for task in (sender, receiver):
+                with contextlib.suppress(BaseException):
+                    await task
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.websocket.close(code=self.close_code), timeout=1)
+
+    def _stop(self, task: asyncio.Task[None], code: int) -> None:
+        self.close_code = code
+        task.cancel()
+
+    def revoke(self) -> None:
+        """Close this socket (its device token or login was revoked)."""
+        self.close_code = CLOSE_REVOKED
+        self.client.overflowed = True
+        self.client.on_overflow()
+
+    async def _send_loop(self, after: int | None) -> None:
+        messages, self.last_seq = await run_in_threadpool(
+            load_backlog, self.state, self.meeting_id, after, self.viewer
+        )
+        await self._send_all(messages)
+        queue = self.client.queue
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+            except TimeoutError:
+                await self.websocket.send_text('{"type":"ping"}')
+                continue
+            await self._send_item(item)
+
+    async def _send_item(self, item: Delivery | Notice) -> None:
+        if isinstance(item, Notice):
+            if item.text is None:
+                await self._catch_up()
+            else:
+                await self.websocket.send_text(item.text)
+            return
+        if item.seq <= self.last_seq:
+            return  # already sent from the backlog
+        if item.seq > self.last_seq + 1:
+            # A gap (commits published out of order, or a lost message): the log decides.
+            await self._catch_up()
+            return
+        self.last_seq = item.seq
+        if item.text is not None:
+            await self.websocket.send_text(item.text)
+
+    async def _catch_up(self) -> None:
+        messages, last = await run_in_threadpool(
+            load_backlog, self.state, self.meeting_id, self.last_seq, self.viewer
+        )
+        self.last_seq = max(self.last_seq, last)
+        await self._send_all(messages)
+
+    async def _send_all(self, messages: list[dict[str, Any] | None]) -> None:
+        for message in messages:
+            if message is not None:
+                await self.websocket.send_text(json.dumps(message, ensure_ascii=False))
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                text = await asyncio.wait_for(
+                    self.websocket.receive_text(), timeout=IDLE_TIMEOUT_SECONDS
+                )
+            except (TimeoutError, WebSocketDisconnect, RuntimeError, KeyError):
+                return
+            reply = await self._handle(text)
+            if reply is not None:
+                self.client.offer(Notice(json.dumps(reply, ensure_ascii=False)))
+
+    async def _handle(self, text: str) -> dict[str, Any] | None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return {"type": "error", "error": "InvalidMessage", "detail": "Not JSON"}
+        if not isinstance(message, dict):
+            return {"type": "error", "error": "InvalidMessage", "detail": "Not an object"}
+        kind = message.get("type")
+        if kind == "ping":
+            return {"type": "pong"}
+        handler = self.state.ws_handlers.get(str(kind))
+        if handler is None:
+            return {"type": "error", "error": "UnknownType", "detail": f"Unknown type {kind!r}"}
+        try:
+            return await handler(self.state, self.viewer, self.meeting_id, message)
+        except Exception as error:
+            return ws_error(error, message)
+
+
+def ws_error(error: Exception, message: dict[str, Any]) -> dict[str, Any]:
+    """A domain error as a websocket message; anything else is logged, not leaked."""
+    from models.errors import HopError
+
+    reply: dict[str, Any] = {"type": "error", "ref": message.get("nonce")}
+    if isinstance(error, HopError):
+        return {
+            **reply,
+            "error": type(error).__name__,
+            "detail": error.detail,
+            "status": error.status_code,
+        }
+    log.exception("websocket handler failed")
+    return {**reply, "error": "InternalError", "detail": "Something went wrong"}
