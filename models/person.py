@@ -56,14 +56,16 @@ _USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 
 
 class PersonCreate(PersonBase):
-    username: str = Field(regex=_USERNAME_PATTERN)
+    # SQLModel's Field passes `regex` to pydantic 2, which ignores it; `pattern` is enforced.
+    username: str = Field(max_length=64, schema_extra={"pattern": _USERNAME_PATTERN})
     email: EmailStr | None = None
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
-    @field_validator("full_name", "title")
+    # Before validation, so that a name of only spaces fails min_length (422), not the service.
+    @field_validator("full_name", "title", mode="before")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
 
 
 class PersonUpdate(SQLModel):
