@@ -1,0 +1,160 @@
+"""Two real server processes sharing events over the local Redis."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from sqlmodel import Session
+from websockets.sync.client import ClientConnection, connect
+
+from models import DeviceKind, DeviceTokenCreate, Meeting, Role
+from models.db import make_engine
+from tests.factories import PASSWORD, invite, make_meeting, make_person, pdf_bytes
+from web.auth import issue_device_token
+
+REDIS_URL = os.environ.get("HOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+if not redis_answers():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"Redis must answer in CI at {REDIS_URL}")
+    pytest.skip(f"Redis is not answering at {REDIS_URL}", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "web.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws",
+        "websockets-sansio",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server process exited"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError(f"server on port {port} did not start")
+
+
+@pytest.fixture
+def servers(database_url: str, tmp_path: Path) -> Iterator[tuple[int, int]]:
+    env = {
+        **os.environ,
+        "HOP_DATABASE_URL": database_url,
+        "HOP_DATA_DIR": str(tmp_path / "var"),
+        "HOP_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "HOP_REDIS_URL": REDIS_URL,
+        "HOP_REDIS_CHANNEL": f"hop:test:{uuid.uuid4().hex}",
+    }
+    ports = free_port(), free_port()
+    processes = [start_server(env, port) for port in ports]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_healthy(port, process)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def scene(database_url: str) -> tuple[str, Meeting, str]:
+    engine = make_engine(database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        clerk = make_person(session, role=Role.secretariat)
+        meeting = make_meeting(session, creator=clerk)
+        invite(session, meeting, make_person(session))
+        _, token = issue_device_token(
+            session,
+            data=DeviceTokenCreate(
+                name="Projector", kind=DeviceKind.projector, meeting_id=meeting.id
+            ),
+            issuer=clerk,
+        )
+    engine.dispose()
+    return clerk.username, meeting, token
+
+
+def publish_through(port: int, username: str, meeting: Meeting, title: str) -> None:
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        login = http.post("/api/login", json={"username": username, "password": PASSWORD})
+        http.headers["x-csrf-token"] = login.json()["csrf_token"]
+        upload = http.post(
+            f"/api/meetings/{meeting.id}/documents",
+            data={"title": title},
+            files={"file": ("doc.pdf", pdf_bytes(title), "application/pdf")},
+        )
+        assert upload.status_code == 201, upload.text
+        assert http.post(f"/api/documents/{upload.json()['id']}/publish").status_code == 200
+
+
+def next_of_type(ws: ClientConnection, event_type: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        message: dict[str, Any] = json.loads(ws.recv(timeout=10))
+        if message["type"] == event_type:
+            return message
+    raise AssertionError(f"no {event_type} within 10 s")
+
+
+def test_an_event_committed_on_one_process_reaches_a_client_of_the_other(
+    servers: tuple[int, int], scene: tuple[str, Meeting, str]
+) -> None:
+    port_a, port_b = servers
+    username, meeting, token = scene
+    url = f"ws://127.0.0.1:{port_b}/ws/meetings/{meeting.id}?token={token}"
+    with connect(url, open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "snapshot"
+        publish_through(port_a, username, meeting, "Qua Redis")
+        assert next_of_type(ws, "document.published")["data"]["title"] == "Qua Redis"
+
+        # Kill every subscriber connection: the hubs reconnect and nothing is lost.
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).client_kill_filter(_type="pubsub")
+        publish_through(port_a, username, meeting, "Sau khi mat ket noi")
+        assert next_of_type(ws, "document.published")["data"]["title"] == "Sau khi mat ket noi"
