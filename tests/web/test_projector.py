@@ -1,0 +1,62 @@
+"""The projector page: opened with a device token, driven by live events."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from meetings import scheduling
+from models import Role
+from tests.factories import login, make_meeting, make_person
+
+
+def issue_projector(client: TestClient, meeting_id: int | None) -> dict[str, object]:
+    body = {"name": "Máy chiếu hội trường", "kind": "projector", "meeting_id": meeting_id}
+    response = client.post("/api/devices", json=body)
+    assert response.status_code == 201, response.text
+    issued: dict[str, object] = response.json()
+    return issued
+
+
+def test_projector_opens_with_its_device_token(client: TestClient, session: Session) -> None:
+    clerk = make_person(session, role=Role.secretariat)
+    meeting = make_meeting(session, creator=clerk, title="Kỳ họp trên máy chiếu")
+    login(client, clerk)
+    token = issue_projector(client, meeting.id)["token"]
+    client.cookies.clear()
+    page = client.get(f"/projector/{meeting.id}?token={token}")
+    assert page.status_code == 200
+    assert "Kỳ họp trên máy chiếu" in page.text
+    assert f'data-live-token="{token}"' in page.text
+    assert "Khai mạc" in client.get(f"/projector/{meeting.id}/agenda?token={token}").text
+
+
+def test_projector_shows_the_current_item(client: TestClient, session: Session) -> None:
+    clerk = make_person(session, role=Role.secretariat)
+    meeting = make_meeting(session, creator=clerk)
+    item = scheduling.list_agenda(session=session, meeting=meeting)[0]
+    from meetings.live import set_current_item
+
+    set_current_item(session, meeting=meeting, item_id=item.id)
+    login(client, clerk)
+    page = client.get(f"/projector/{meeting.id}?lang=en")
+    assert 'class="current"' in page.text
+    assert "Now" in page.text
+
+
+def test_projector_refuses_wrong_or_missing_tokens(client: TestClient, session: Session) -> None:
+    clerk = make_person(session, role=Role.secretariat)
+    meeting = make_meeting(session, creator=clerk)
+    other = make_meeting(session, creator=clerk, title="Khác")
+    login(client, clerk)
+    issued = issue_projector(client, other.id)
+    assert client.post(f"/api/devices/{issued['id']}/revoke").status_code == 200
+    fresh = issue_projector(client, other.id)
+    client.cookies.clear()
+    anonymous = client.get(f"/projector/{meeting.id}", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert client.get(f"/projector/{meeting.id}?token={fresh['token']}").status_code == 404
+    revoked = client.get(f"/projector/{other.id}?token={issued['token']}", follow_redirects=False)
+    assert revoked.status_code == 303
+    assert (
+        client.get(f"/projector/{other.id}?token=nonsense", follow_redirects=False).status_code
+        == 303
+    )

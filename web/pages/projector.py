@@ -1,0 +1,34 @@
+"""The hall projector: current agenda item, attendance, poll progress and results, all live."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from meetings import scheduling
+from web.deps import SessionDep
+from web.pages.render import render
+from web.pages.screens import ScreenDep
+
+router = APIRouter()
+
+
+def _context(screen: ScreenDep, session: SessionDep) -> dict[str, object]:
+    agenda = scheduling.list_agenda(session=session, meeting=screen.meeting)
+    current = next((item for item in agenda if item.id == screen.meeting.current_item_id), None)
+    return {"meeting": screen.meeting, "agenda": agenda, "current": current, "token": screen.token}
+
+
+@router.get("/projector/{meeting_id}", response_class=HTMLResponse)
+def projector(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
+    return render(request, "pages/projector.html", _context(screen, session))
+
+
+@router.get("/projector/{meeting_id}/agenda", response_class=HTMLResponse)
+def projector_agenda(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
+    return render(request, "fragments/projector_agenda.html", _context(screen, session))
+
+
+@router.get("/projector/{meeting_id}/poll", response_class=HTMLResponse)
+def projector_poll(request: Request, screen: ScreenDep) -> HTMLResponse:
+    return render(
+        request, "fragments/projector_poll.html", {"meeting": screen.meeting, "poll": None}
+    )

@@ -1,0 +1,41 @@
+"""Who is looking at a hall screen: a logged-in person or a device with a token."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+
+from meetings import access
+from models import Meeting, Person
+from web.auth import SESSION_COOKIE, bearer_token, device_for_token, person_for_session
+from web.deps import SessionDep
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A meeting shown on a screen, and the device token the page must reuse for live updates."""
+
+    meeting: Meeting
+    person: Person | None
+    token: str | None
+
+
+def get_screen(request: Request, session: SessionDep, meeting_id: Annotated[int, Path()]) -> Screen:
+    """A projector opens its page with ?token=…; people use their login."""
+    meeting = session.get(Meeting, meeting_id)
+    person = person_for_session(session, request.cookies.get(SESSION_COOKIE))
+    request.state.person = person
+    if meeting is not None and person is not None:
+        if access.can_view(session, meeting=meeting, viewer=person):
+            return Screen(meeting=meeting, person=person, token=None)
+        raise HTTPException(status_code=404, detail=f"Meeting {meeting_id} not found")
+    token = request.query_params.get("token") or bearer_token(request)
+    device = device_for_token(session, token)
+    if meeting is not None and device is not None and device.meeting_id in (None, meeting_id):
+        return Screen(meeting=meeting, person=None, token=token)
+    if person is None and device is None:
+        raise HTTPException(status_code=401, detail="Log in or use a device token")
+    raise HTTPException(status_code=404, detail=f"Meeting {meeting_id} not found")
+
+
+ScreenDep = Annotated[Screen, Depends(get_screen)]
