@@ -54,13 +54,19 @@ def demo(
     ] = False,
 ) -> None:
     """Load a demo city committee: about 30 people, two meetings, agendas and PDF documents."""
-    from web.demo import DEFAULT_PASSWORD, load_demo, print_logins
+    from web.demo import DEFAULT_PASSWORD, DemoError, load_demo, print_logins
 
     settings = get_settings()
     password = password or settings.demo_password or DEFAULT_PASSWORD
-    loaded = load_demo(settings, password=password, only_if_empty=if_empty)
+    try:
+        loaded = load_demo(settings, password=password, only_if_empty=if_empty)
+    except DemoError as error:
+        typer.echo(f"hop demo: {error}", err=True)
+        raise typer.Exit(1) from error
     if loaded is None:
         typer.echo("The database already has people; the demo was not loaded again.")
+    else:
+        typer.echo(loaded.describe())
     print_logins(password if loaded is not None or not if_empty else None)
 
 

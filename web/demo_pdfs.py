@@ -118,7 +118,8 @@ class OfficialDocument:
 
 
 def vietnamese_date(place: str, day: date) -> str:
-    """ "Hoàn Kiếm, ngày 05 tháng 02 năm 2027": days below 10 and months 1-2 take a zero."""
+    """The place and date line, "Hoàn Kiếm, ngày 05 tháng 02 năm 2027" (zero before days
+    below 10 and before months 1 and 2)."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
