@@ -3,10 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import field_validator
 from sqlalchemy import DateTime, String
 from sqlmodel import Field, SQLModel
 
-from models.base import utcnow
+from models.base import as_utc_or_none, utcnow
 
 
 class LoginSession(SQLModel, table=True):
@@ -45,6 +46,8 @@ class DeviceTokenPublic(DeviceTokenBase):
     id: int
     created_at: datetime
     revoked_at: datetime | None
+
+    _utc_times = field_validator("created_at", "revoked_at")(as_utc_or_none)
 
 
 class DeviceTokenIssued(DeviceTokenPublic):

@@ -3,10 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import field_validator
 from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import utcnow
+from models.base import as_utc_or_none, utcnow
 
 
 class DocumentStatus(StrEnum):
@@ -78,6 +79,8 @@ class VersionPublic(SQLModel):
     sha256: str
     uploaded_at: datetime
 
+    _utc_times = field_validator("uploaded_at")(as_utc_or_none)
+
 
 class DocumentPublic(DocumentBase):
     id: int
@@ -89,3 +92,5 @@ class DocumentPublic(DocumentBase):
     # For the viewer: never opened ("new"), or opened only an older version ("updated").
     unread: bool = False
     updated: bool = False
+
+    _utc_times = field_validator("published_at")(as_utc_or_none)
