@@ -1,13 +1,18 @@
 """Meetings, their ordered agenda and the invitations to them."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import utcnow
+from models.base import as_utc, utcnow
+
+
+def _in_utc(value: datetime | None) -> datetime | None:
+    # SQLite drops the offset of an aware time, so store every time in UTC (naive means UTC).
+    return None if value is None else as_utc(value).astimezone(UTC)
 
 
 class MeetingStatus(StrEnum):
@@ -25,6 +30,8 @@ class MeetingBase(SQLModel):
     end_at: datetime = Field(sa_type=DateTime(timezone=True))
     location: str = Field(default="", max_length=300)
     chair_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+    _utc_times = field_validator("start_at", "end_at")(_in_utc)
 
 
 class Meeting(MeetingBase, table=True):
@@ -53,6 +60,8 @@ class MeetingUpdate(SQLModel):
     end_at: datetime | None = None
     location: str | None = Field(default=None, max_length=300)
     chair_id: int | None = None
+
+    _utc_times = field_validator("start_at", "end_at")(_in_utc)
 
 
 class MeetingPublic(MeetingBase):
