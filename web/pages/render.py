@@ -1,10 +1,12 @@
 """Rendering pages: the template environment, the language, the CSRF token, flash messages."""
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from models.base import as_utc
@@ -13,27 +15,59 @@ from web.state import AppState
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 LANG_COOKIE = "hop_lang"
+# Vietnam keeps UTC+7 all year (no daylight saving); times are stored in UTC.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 
-def _format_datetime(value: Any, pattern: str = "%d/%m/%Y %H:%M") -> str:
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark a string for translation where it is defined; templates translate it with _()."""
+    return message
+
+
+# Flash messages by key: a link cannot make the page say anything else.
+FLASH = {
+    "person_created": N_("The person was added."),
+    "meeting_created": N_("The meeting was created."),
+    "meeting_saved": N_("The meeting details were saved."),
+    "status_changed": N_("The meeting status was changed."),
+    "item_added": N_("The agenda item was added."),
+    "item_moved": N_("The agenda was reordered."),
+    "item_deleted": N_("The agenda item was removed."),
+    "invited": N_("The invitation was added."),
+    "uninvited": N_("The invitation was withdrawn."),
+    "uploaded": N_("The document was uploaded."),
+    "version_uploaded": N_("A new version was uploaded."),
+    "published": N_("The document was published to the invitees."),
+    "document_deleted": N_("The document was removed."),
+    "replied": N_("Your reply was recorded."),
+}
+
+
+def format_datetime(value: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (UTC) time as Vietnam's local time."""
     if value is None:
         return ""
-    # Stored in UTC; shown in Vietnam's time (UTC+7, no daylight saving).
-    from datetime import timedelta, timezone
-
-    return as_utc(value).astimezone(timezone(timedelta(hours=7))).strftime(pattern)
+    return as_utc(value).astimezone(VIETNAM).strftime(pattern)
 
 
-def _format_size(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return f"{size} B"
+def datetime_local(value: datetime | None) -> str:
+    """The value of an <input type="datetime-local"> in Vietnam's time."""
+    return format_datetime(value, "%Y-%m-%dT%H:%M")
 
 
-TEMPLATES.env.filters["datetime"] = _format_datetime
-TEMPLATES.env.filters["filesize"] = _format_size
+def format_size(size: int) -> str:
+    """A file size people read: 12 KB, 3.4 MB."""
+    amount = float(size)
+    for unit in ("B", "KB", "MB"):
+        if amount < 1024:
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{amount:.1f} GB"
+
+
+TEMPLATES.env.filters["datetime"] = format_datetime
+TEMPLATES.env.filters["datetime_local"] = datetime_local
+TEMPLATES.env.filters["filesize"] = format_size
 
 
 def language_of(request: Request) -> str:
@@ -46,6 +80,14 @@ def language_of(request: Request) -> str:
     )
 
 
+def _language_urls(request: Request) -> dict[str, str]:
+    # The same page in each language, keeping its other query parameters but the flash.
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in {"lang", "msg"}]
+    return {
+        code: f"{request.url.path}?{urlencode([*kept, ('lang', code)])}" for code in LANGUAGE_NAMES
+    }
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
@@ -53,19 +95,28 @@ def render(
     state: AppState = request.app.state.hop
     lang = language_of(request)
     values = {
+        "request_path": request.url.path,
         "lang": lang,
         "languages": LANGUAGE_NAMES,
+        "language_urls": _language_urls(request),
         "_": state.translator.gettext(lang),
         "ngettext": state.translator.ngettext(lang),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user": getattr(request.state, "person", None),
-        "flash": request.query_params.get("msg"),
+        "flash": FLASH.get(request.query_params.get("msg") or ""),
         **(context or {}),
     }
     response = TEMPLATES.TemplateResponse(request, name, values, status_code=status)
     if request.query_params.get("lang") in LANGUAGE_NAMES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def redirect(path: str, msg: str | None = None, *, anchor: str = "") -> RedirectResponse:
+    """A 303 to a page after a form post, with a flash message key and a section to show."""
+    assert msg is None or msg in FLASH, msg
+    query = f"?{urlencode({'msg': msg})}" if msg else ""
+    return RedirectResponse(f"{path}{query}{'#' + anchor if anchor else ''}", status_code=303)
 
 
 def render_error(request: Request, *, status: int, detail: str) -> HTMLResponse:
