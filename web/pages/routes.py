@@ -2,7 +2,28 @@
 
 from fastapi import APIRouter
 
-from web.pages import login
+from web.pages import (
+    editor,
+    editor_agenda,
+    editor_documents,
+    login,
+    meetings,
+    my,
+    people,
+    projector,
+    room,
+)
 
 router = APIRouter(include_in_schema=False)
-router.include_router(login.router)
+for module in (
+    login,
+    people,
+    meetings,
+    editor,
+    editor_agenda,
+    editor_documents,
+    my,
+    room,
+    projector,
+):
+    router.include_router(module.router)

@@ -1,0 +1,55 @@
+"""The meeting room (anyone who may see the meeting): agenda, documents and the reader."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from meetings import access, scheduling, views
+from meetings import documents as docs
+from web.deps import CurrentUser, MeetingDep, SessionDep
+from web.pages.render import render
+
+router = APIRouter()
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+@router.get("/room/{meeting_id}", response_class=HTMLResponse)
+def room(
+    request: Request, meeting: MeetingDep, session: SessionDep, person: CurrentUser
+) -> Response:
+    assert meeting.id is not None
+    assert person.id is not None
+    agenda = scheduling.list_agenda(session=session, meeting=meeting)
+    documents = docs.list_documents(session=session, meeting=meeting, viewer=person)
+    context = {
+        "meeting": meeting,
+        "agenda": agenda,
+        "groups": views.group_documents(agenda, documents),
+        "invitation": access.find_invitation(session, meeting_id=meeting.id, person_id=person.id),
+        "manages": access.can_manage(session, meeting=meeting, viewer=person),
+        "chair": views.chair_name(session=session, meeting=meeting),
+    }
+    return render(request, "pages/room.html", context)
+
+
+@router.get("/room/{meeting_id}/documents/{document_id}", response_class=HTMLResponse)
+def reader(
+    request: Request,
+    document_id: int,
+    meeting: MeetingDep,
+    session: SessionDep,
+    person: CurrentUser,
+) -> Response:
+    document = views.get_meeting_document(
+        session=session, meeting=meeting, document_id=document_id, viewer=person
+    )
+    version = docs.get_version(session=session, document=document)
+    # Opening the reader is reading the document, even before the viewer has loaded the file.
+    docs.record_read(session=session, version=version, reader=person)
+    context = {
+        "meeting": meeting,
+        "document": document,
+        "version": version,
+        "inline": version.media_type in INLINE_TYPES,
+        "agenda_item": views.agenda_item_of(session=session, document=document),
+    }
+    return render(request, "pages/document.html", context)
