@@ -1,6 +1,7 @@
 """Login sessions, CSRF on the API, and device bearer tokens."""
 
 import hashlib
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -199,6 +200,9 @@ def test_device_token_authenticates_until_revoked(client: TestClient, session: S
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"] is not None
     assert_error(device.get("/api/devices/me", headers=bearer(issued["token"])), 401)
+    listed = client.get("/api/devices").json()[0]
+    for moment in (listed["created_at"], listed["revoked_at"]):
+        assert datetime.fromisoformat(moment).tzinfo is not None  # never a bare local time
 
 
 def test_device_token_is_not_a_login(client: TestClient, session: Session) -> None:
