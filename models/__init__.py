@@ -1,5 +1,15 @@
 """SQLModel tables and schemas, the engine and sessions. No FastAPI here."""
 
+from models.attendance import (
+    AttendanceCreate,
+    AttendanceEntry,
+    AttendanceEntryPublic,
+    AttendanceKind,
+    AttendanceMethod,
+    CheckinPolicy,
+    CheckinPolicyPublic,
+    CheckinPolicyUpdate,
+)
 from models.auth import (
     DeviceKind,
     DeviceToken,
@@ -19,6 +29,13 @@ from models.document import (
     VersionPublic,
 )
 from models.event import Audience, Event, EventPublic
+from models.face import (
+    FaceConsent,
+    FaceConsentCreate,
+    FaceConsentPublic,
+    FaceEmbedding,
+    FaceEmbeddingPublic,
+)
 from models.meeting import (
     AgendaItem,
     AgendaItemCreate,
@@ -94,4 +111,17 @@ __all__ = [
     "Reply",
     "Role",
     "VersionPublic",
+    "AttendanceCreate",
+    "AttendanceEntry",
+    "AttendanceEntryPublic",
+    "AttendanceKind",
+    "AttendanceMethod",
+    "CheckinPolicy",
+    "CheckinPolicyPublic",
+    "CheckinPolicyUpdate",
+    "FaceConsent",
+    "FaceConsentCreate",
+    "FaceConsentPublic",
+    "FaceEmbedding",
+    "FaceEmbeddingPublic",
 ]
