@@ -21,6 +21,15 @@ from models import (
 )
 from models.base import utcnow
 
+# The editor offers the step forward first, then going back to draft, then cancelling.
+_STATUS_ORDER = [
+    MeetingStatus.scheduled,
+    MeetingStatus.in_progress,
+    MeetingStatus.closed,
+    MeetingStatus.draft,
+    MeetingStatus.cancelled,
+]
+
 
 @dataclass
 class MyMeeting:
@@ -129,8 +138,7 @@ def editor_data(*, session: Session, meeting: Meeting, viewer: Person) -> Editor
         people=people,
         uninvited=[person for person in people if person.id not in invited],
         next_statuses=sorted(
-            scheduling.TRANSITIONS[MeetingStatus(meeting.status)],
-            key=list(MeetingStatus).index,
+            scheduling.TRANSITIONS[MeetingStatus(meeting.status)], key=_STATUS_ORDER.index
         ),
     )
 
