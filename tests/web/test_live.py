@@ -244,3 +244,22 @@ def test_managers_only_events_are_hidden_from_delegates() -> None:
         assert hidden.seq == 1  # the delegate's sequence still advances
 
     asyncio.run(scenario())
+
+
+def test_room_page_follows_the_meeting_and_serves_its_live_fragments(
+    client: TestClient, people: tuple[Person, Person, Meeting]
+) -> None:
+    clerk, delegate, meeting = people
+    login(client, clerk)
+    upload_and_publish(client, meeting, "Báo cáo tổng hợp")
+    login(client, delegate)
+    page = client.get(f"/room/{meeting.id}")
+    assert f'data-live-meeting="{meeting.id}"' in page.text
+    assert "/static/live.js" in page.text
+    documents = client.get(f"/room/{meeting.id}/fragments/documents")
+    assert documents.status_code == 200
+    assert "Báo cáo tổng hợp" in documents.text
+    assert "<html" not in documents.text
+    agenda = client.get(f"/room/{meeting.id}/fragments/agenda")
+    assert "data-agenda-item" in agenda.text
+    assert client.get(f"/room/{meeting.id}/fragments/secrets").status_code == 422

@@ -1,10 +1,14 @@
 """The meeting room (anyone who may see the meeting): agenda, documents and the reader."""
 
+from typing import Any, Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from meetings import access, scheduling, views
 from meetings import documents as docs
+from models import Meeting, Person
 from web.deps import CurrentUser, MeetingDep, SessionDep
 from web.pages.render import render
 
@@ -12,15 +16,12 @@ router = APIRouter()
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 
-@router.get("/room/{meeting_id}", response_class=HTMLResponse)
-def room(
-    request: Request, meeting: MeetingDep, session: SessionDep, person: CurrentUser
-) -> Response:
+def _room_context(meeting: Meeting, session: Session, person: Person) -> dict[str, Any]:
     assert meeting.id is not None
     assert person.id is not None
     agenda = scheduling.list_agenda(session=session, meeting=meeting)
     documents = docs.list_documents(session=session, meeting=meeting, viewer=person)
-    context = {
+    return {
         "meeting": meeting,
         "agenda": agenda,
         "groups": views.group_documents(agenda, documents),
@@ -28,7 +29,26 @@ def room(
         "manages": access.can_manage(session, meeting=meeting, viewer=person),
         "chair": views.chair_name(session=session, meeting=meeting),
     }
-    return render(request, "pages/room.html", context)
+
+
+@router.get("/room/{meeting_id}", response_class=HTMLResponse)
+def room(
+    request: Request, meeting: MeetingDep, session: SessionDep, person: CurrentUser
+) -> Response:
+    return render(request, "pages/room.html", _room_context(meeting, session, person))
+
+
+@router.get("/room/{meeting_id}/fragments/{part}", response_class=HTMLResponse)
+def room_fragment(
+    request: Request,
+    part: Literal["agenda", "documents"],
+    meeting: MeetingDep,
+    session: SessionDep,
+    person: CurrentUser,
+) -> Response:
+    """A part of the room, re-fetched by the live client when an event changes it."""
+    context = _room_context(meeting, session, person)
+    return render(request, f"fragments/room_{part}.html", context)
 
 
 @router.get("/room/{meeting_id}/documents/{document_id}", response_class=HTMLResponse)
