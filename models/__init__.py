@@ -18,6 +18,14 @@ from models.auth import (
     DeviceTokenPublic,
     LoginSession,
 )
+from models.ballot import (
+    Ballot,
+    BallotAck,
+    BallotCast,
+    MyBallot,
+    SecretChoice,
+    SecretVoter,
+)
 from models.document import (
     Blob,
     Document,
@@ -65,6 +73,21 @@ from models.person import (
     PersonPublic,
     PersonUpdate,
     Role,
+)
+from models.poll import (
+    Eligibility,
+    MajorityRule,
+    Poll,
+    PollCreate,
+    PollKind,
+    PollPublic,
+    PollStatus,
+    PollUpdate,
+    Proxy,
+    ProxyCreate,
+    ProxyPublic,
+    QuorumStatus,
+    Verdict,
 )
 
 __all__ = [
@@ -124,4 +147,23 @@ __all__ = [
     "FaceConsentPublic",
     "FaceEmbedding",
     "FaceEmbeddingPublic",
+    "Ballot",
+    "BallotAck",
+    "BallotCast",
+    "MyBallot",
+    "SecretChoice",
+    "SecretVoter",
+    "Eligibility",
+    "MajorityRule",
+    "Poll",
+    "PollCreate",
+    "PollKind",
+    "PollPublic",
+    "PollStatus",
+    "PollUpdate",
+    "Proxy",
+    "ProxyCreate",
+    "ProxyPublic",
+    "QuorumStatus",
+    "Verdict",
 ]
