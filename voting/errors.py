@@ -1,0 +1,75 @@
+"""Errors of the voting domain; each carries its HTTP status (see models.errors)."""
+
+from models.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+
+
+class PollNotFoundError(NotFoundError):
+    pass
+
+
+class ProxyNotFoundError(NotFoundError):
+    pass
+
+
+class PollStateError(ConflictError):
+    """The poll is not in a state that allows this step."""
+
+
+class PollNotOpenError(PollStateError):
+    pass
+
+
+class PollClosedError(PollNotOpenError):
+    pass
+
+
+class DeadlinePassedError(PollNotOpenError):
+    pass
+
+
+class QuorumNotMetError(ConflictError):
+    pass
+
+
+class AlreadyVotedError(ConflictError):
+    pass
+
+
+class ResultNotAvailableError(ConflictError):
+    pass
+
+
+class ProxyConflictError(ConflictError):
+    pass
+
+
+class NotEligibleError(PermissionDeniedError):
+    """The voter may not vote in this poll; the subclass says why."""
+
+
+class NotInvitedError(NotEligibleError):
+    pass
+
+
+class NoVotingRightError(NotEligibleError):
+    pass
+
+
+class NotCheckedInError(NotEligibleError):
+    pass
+
+
+class NotProxyHolderError(NotEligibleError):
+    pass
+
+
+class NotAllowedError(PermissionDeniedError):
+    pass
+
+
+class InvalidBallotError(InvalidInputError):
+    pass
+
+
+class InvalidPollError(InvalidInputError):
+    pass
