@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
-from models import Blob, Document, DocumentVersion, Meeting, Person, ReadReceipt, Role
+from models import Blob, Document, DocumentVersion, Event, Meeting, Person, ReadReceipt, Role
 from tests.factories import (
     assert_error,
     invite,
@@ -50,8 +50,14 @@ def row_counts(session: Session) -> tuple[int, int, int]:
     return count(session, Document), count(session, DocumentVersion), count(session, Blob)
 
 
+def document_events(session: Session) -> list[str]:
+    query = select(Event.type).where(col(Event.type).startswith("document."))
+    return list(session.exec(query))
+
+
 def assert_nothing_stored(session: Session, settings: Settings) -> None:
     assert row_counts(session) == (0, 0, 0)
+    assert document_events(session) == []
     assert stored_files(settings.storage_dir) == []
 
 
@@ -78,7 +84,7 @@ def published_id(client: TestClient, meeting: Meeting, content: bytes | None = N
 
 
 def test_upload_makes_a_draft_at_version_1(
-    client: TestClient, setup: Setup, settings: Settings
+    client: TestClient, session: Session, setup: Setup, settings: Settings
 ) -> None:
     content = pdf_bytes("Tờ trình số 1")
     response = upload(client, setup.meeting.id, content, title="Tờ trình số 1")
@@ -94,6 +100,7 @@ def test_upload_makes_a_draft_at_version_1(
     assert version["filename"] == "to-trinh.pdf"
     digest = sha256(content)
     assert stored_files(settings.storage_dir) == [settings.storage_dir / digest[:2] / digest]
+    assert document_events(session) == ["document.added"]
 
 
 def test_upload_to_an_agenda_item(client: TestClient, setup: Setup) -> None:

@@ -1,7 +1,6 @@
 """Meeting rules through the services: status steps, agenda order, invitations, lists."""
 
 from datetime import timedelta
-from itertools import product
 
 import pytest
 from sqlmodel import Session
@@ -54,20 +53,19 @@ def status_of(session: Session, meeting: Meeting) -> str:
     return stored.status
 
 
-@pytest.mark.parametrize(("current", "wanted"), list(product(MeetingStatus, MeetingStatus)))
-def test_status_transitions(
-    session: Session, meeting: Meeting, current: MeetingStatus, wanted: MeetingStatus
-) -> None:
-    meeting.status = current
-    session.add(meeting)
-    session.commit()
-    if (current.value, wanted.value) in ALLOWED:
-        scheduling.change_status(session=session, meeting=meeting, status=wanted)
-        assert status_of(session, meeting) == wanted
-    else:
-        with pytest.raises(StatusTransitionError):
+@pytest.mark.parametrize("current", list(MeetingStatus))
+def test_status_transitions(session: Session, meeting: Meeting, current: MeetingStatus) -> None:
+    for wanted in MeetingStatus:
+        meeting.status = current
+        session.add(meeting)
+        session.commit()
+        if (current.value, wanted.value) in ALLOWED:
             scheduling.change_status(session=session, meeting=meeting, status=wanted)
-        assert status_of(session, meeting) == current
+            assert status_of(session, meeting) == wanted
+        else:
+            with pytest.raises(StatusTransitionError):
+                scheduling.change_status(session=session, meeting=meeting, status=wanted)
+            assert status_of(session, meeting) == current
 
 
 def test_update_refuses_an_end_before_the_start(session: Session, meeting: Meeting) -> None:
