@@ -1,0 +1,146 @@
+"""What the browser journeys share: logging in, a small PDF, and the secretariat's API calls."""
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from playwright.sync_api import APIRequestContext, BrowserContext, Locator, Page, expect
+
+from tests.browser.conftest import PASSWORD
+
+
+def pdf_bytes(text: str) -> bytes:
+    """A one-page PDF saying text (ASCII: reportlab's standard fonts have no Vietnamese)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont("Helvetica-Bold", 18)
+    page.drawString(72, 760, text)
+    page.setFont("Helvetica", 12)
+    page.drawString(72, 730, "Hop browser test document.")
+    page.save()
+    return buffer.getvalue()
+
+
+def log_in(page: Page, username: str, *, landing: str) -> None:
+    """Log in through the login page and wait for the page it lands on."""
+    page.goto("/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(f"**{landing}")
+
+
+def mark_page(page: Page) -> None:
+    """Tag the loaded document, to tell later that the page was not reloaded."""
+    page.evaluate("window.__hopNoReload = true")
+
+
+def expect_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__hopNoReload === true"), "the page was reloaded"
+
+
+def expect_live(page: Page) -> None:
+    """The live client has its websocket open."""
+    expect(page.locator("body.live-connected")).to_have_count(1, timeout=15_000)
+
+
+class Secretariat:
+    """The JSON API as `thuky`, through a browser context's request client (cookies shared)."""
+
+    def __init__(self, context: BrowserContext, username: str = "thuky") -> None:
+        self.request: APIRequestContext = context.request
+        answer = self.request.post("/api/login", data={"username": username, "password": PASSWORD})
+        assert answer.ok, answer.text()
+        self.headers = {"x-csrf-token": answer.json()["csrf_token"]}
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        answer = self.request.post(path, headers=self.headers, **kwargs)
+        assert answer.ok, f"POST {path}: {answer.status} {answer.text()}"
+        return answer.json()
+
+    def person_id(self, username: str) -> int:
+        answer = self.request.get("/api/people", params={"q": username})
+        assert answer.ok, answer.text()
+        ids = [p["id"] for p in answer.json()["items"] if p["username"] == username]
+        assert ids, f"no person {username}"
+        return int(ids[0])
+
+    def create_meeting(self, title: str, invitees: list[str]) -> int:
+        """A meeting tomorrow with one agenda item and these delegates invited."""
+        start = datetime.now(UTC) + timedelta(days=1)
+        meeting = self.post(
+            "/api/meetings",
+            data={
+                "title": title,
+                "start_at": start.isoformat(),
+                "end_at": (start + timedelta(hours=2)).isoformat(),
+                "location": "Phòng họp tầng 2",
+            },
+        )
+        meeting_id = int(meeting["id"])
+        self.post(f"/api/meetings/{meeting_id}/agenda", data={"title": "Thảo luận"})
+        for seat, username in enumerate(invitees, start=1):
+            person_id = self.person_id(username)
+            self.post(
+                f"/api/meetings/{meeting_id}/invitations",
+                data={"person_id": person_id, "seat_label": f"B{seat}"},
+            )
+        return meeting_id
+
+    def publish_pdf(self, meeting_id: int, title: str) -> int:
+        """Upload a PDF to the meeting and publish it; the document's id."""
+        document = self.post(
+            f"/api/meetings/{meeting_id}/documents",
+            multipart={
+                "title": title,
+                "file": {
+                    "name": "tai-lieu.pdf",
+                    "mimeType": "application/pdf",
+                    "buffer": pdf_bytes(title),
+                },
+            },
+        )
+        self.post(f"/api/documents/{document['id']}/publish")
+        return int(document["id"])
+
+    def projector_token(self, meeting_id: int) -> str:
+        device = self.post(
+            "/api/devices",
+            data={"name": "Máy chiếu hội trường", "kind": "projector", "meeting_id": meeting_id},
+        )
+        return str(device["token"])
+
+
+def wait_until(page: Page, condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:
+    """Let the page run (and Playwright deliver its events) until condition holds."""
+    waited = 0
+    while not condition():
+        assert waited < timeout_ms, "timed out waiting"
+        page.wait_for_timeout(50)
+        waited += 50
+
+
+def api_log_in(context: BrowserContext, username: str) -> str:
+    """Log the context in through the API (quicker than the form); the CSRF token to echo."""
+    answer = context.request.post("/api/login", data={"username": username, "password": PASSWORD})
+    assert answer.ok, answer.text()
+    return str(answer.json()["csrf_token"])
+
+
+def open_room(context: BrowserContext, username: str, meeting_id: int) -> Page:
+    """A delegate's tablet with the meeting room open and following the meeting live."""
+    api_log_in(context, username)
+    page = context.new_page()
+    page.goto(f"/room/{meeting_id}")
+    expect_live(page)
+    mark_page(page)
+    return page
+
+
+def document_item(page: Page, title: str) -> Locator:
+    """A document in the room's list."""
+    return page.locator(".doc-list .doc", has_text=title)
