@@ -1,0 +1,147 @@
+"""Issue 2's "done when", in a real browser: the secretariat prepares a meeting and publishes a
+PDF; a delegate finds it under "my meetings", reads it inline, and it is no longer new."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from tests.browser.conftest import TABLET, NewContext
+from tests.browser.helpers import log_in, pdf_bytes, wait_until
+
+pytestmark = pytest.mark.browser
+
+TITLE = "Phiên họp thử nghiệm: kế hoạch chuyển đổi số của phường"
+AGENDA = (
+    ("Khai mạc; thông qua chương trình", "Phạm Quang Vinh", "5"),
+    ("Thảo luận Kế hoạch chuyển đổi số năm 2027", "Nguyễn Đức Trung", "40"),
+)
+DELEGATES = (
+    "Đỗ Thị Minh Nguyệt",  # daibieu01, who reads the document below
+    "Hoàng Văn Thắng",
+    "Vũ Thị Lan Anh",
+    "Bùi Đức Mạnh",
+    "Đặng Thị Hồng Nhung",
+    "Ngô Quốc Huy",
+)
+DOCUMENT = "Dự thảo Kế hoạch chuyển đổi số năm 2027"
+
+# Keeps what the upload status said, across the reload that follows a finished upload.
+RECORD_STATUS = """status => new MutationObserver(() => {
+  const seen = JSON.parse(sessionStorage.getItem("hop-test-upload-status") || "[]");
+  seen.push(status.textContent);
+  sessionStorage.setItem("hop-test-upload-status", JSON.stringify(seen));
+}).observe(status, {childList: true, characterData: true, subtree: true})"""
+
+
+def create_meeting(page: Page) -> int:
+    """Fill in the new-meeting form on the meetings page; the new meeting's id."""
+    day = (date.today() + timedelta(days=3)).isoformat()
+    form = page.locator("form[action='/meetings']")
+    form.locator("#meeting-title").fill(TITLE)
+    form.locator("#meeting-description").fill("Cho ý kiến dự thảo kế hoạch.")
+    form.locator("#meeting-start_at").fill(f"{day}T08:30")
+    form.locator("#meeting-end_at").fill(f"{day}T10:30")
+    form.locator("#meeting-location").fill("Phòng họp tầng 2")
+    chair = form.locator("#meeting-chair_id option", has_text="Phạm Quang Vinh")
+    form.locator("#meeting-chair_id").select_option(chair.get_attribute("value"))
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/meetings/\d+/edit\?msg=meeting_created"))
+    match = re.search(r"/meetings/(\d+)/edit", page.url)
+    assert match is not None
+    return int(match.group(1))
+
+
+def add_agenda(page: Page) -> None:
+    for title, presenter, minutes in AGENDA:
+        form = page.locator("form[action$='/agenda']")
+        form.locator("#agenda-title").fill(title)
+        form.locator("#agenda-presenter").fill(presenter)
+        form.locator("#agenda-planned_minutes").fill(minutes)
+        form.locator("button[type=submit]").click()
+        page.wait_for_url("**msg=item_added**")
+    expect(page.locator("ol.agenda.editable > li")).to_have_count(len(AGENDA))
+
+
+def invite_delegates(page: Page) -> None:
+    for seat, name in enumerate(DELEGATES, start=1):
+        form = page.locator("form[action$='/invitations']")
+        option = form.locator("#invitation-person_id option", has_text=name)
+        form.locator("#invitation-person_id").select_option(option.get_attribute("value"))
+        form.locator("#invitation-seat_label").fill(f"A{seat:02d}")
+        form.locator("button[type=submit]").click()
+        page.wait_for_url("**msg=invited**")
+    rows = page.locator("#invitations tbody tr")
+    expect(rows).to_have_count(len(DELEGATES))
+    for name in DELEGATES:
+        expect(rows.filter(has_text=name)).to_have_count(1)
+
+
+def upload_with_progress(page: Page, meeting_id: int) -> int:
+    """Upload through the editor's form; the progress bar shows while the request is out."""
+    api = f"**/api/meetings/{meeting_id}/documents"
+    held: list[Route] = []
+    # Hold the upload, to see the page while it is in flight.
+    page.route(api, lambda route: held.append(route))
+    form = page.locator(f"form.upload[data-api='/api/meetings/{meeting_id}/documents']")
+    form.locator("#upload-title").fill(DOCUMENT)
+    form.locator("#upload-agenda_item_id").select_option(index=2)
+    pdf = {"name": "ke-hoach.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(DOCUMENT)}
+    form.locator("#upload-file").set_input_files(files=[pdf])
+    form.locator(".upload-status").evaluate(RECORD_STATUS)
+    form.locator("button[type=submit]").click()
+    expect(form.locator("progress")).to_be_visible()
+    expect(form.locator("button[type=submit]")).to_be_disabled()
+    wait_until(page, lambda: bool(held))  # the upload went to the JSON API, not the form route
+    with page.expect_response(lambda r: r.url.endswith(api.removeprefix("**"))) as info:
+        held[0].continue_()
+    assert info.value.status == 201
+    page.wait_for_url("**msg=uploaded**")
+    page.unroute(api)
+    item = page.locator("#documents li.document", has_text=DOCUMENT)
+    expect(item).to_have_count(1)
+    seen = page.evaluate("JSON.parse(sessionStorage.getItem('hop-test-upload-status'))")
+    assert seen[-1] == "100%", seen  # the progress bar's status counted up to the end
+    return int(str(item.get_attribute("id")).removeprefix("document-"))
+
+
+def test_secretariat_publishes_a_pdf_that_a_delegate_reads(new_context: NewContext) -> None:
+    clerk = new_context().new_page()
+    log_in(clerk, "thuky", landing="/meetings")
+    meeting_id = create_meeting(clerk)
+    add_agenda(clerk)
+    invite_delegates(clerk)
+    document_id = upload_with_progress(clerk, meeting_id)
+    item = clerk.locator(f"#document-{document_id}")
+    expect(item).to_contain_text(DOCUMENT)
+    expect(item.locator(".badge.draft")).to_be_visible()
+    item.locator("form[action$='/publish'] button").click()
+    clerk.wait_for_url("**msg=published**")
+    expect(item.locator(".badge.published")).to_be_visible()
+
+    tablet = new_context(viewport=TABLET).new_page()
+    log_in(tablet, "daibieu01", landing="/my")
+    card = tablet.locator(f"#meeting-{meeting_id}")
+    expect(card).to_contain_text(TITLE)
+    expect(card.locator(".badge.new")).to_be_visible()
+    card.locator(f"a[href='/room/{meeting_id}']").first.click()
+    tablet.wait_for_url(f"**/room/{meeting_id}")
+    doc = tablet.locator(".doc", has=tablet.locator(f"a[href$='/documents/{document_id}']"))
+    expect(doc).to_have_class(re.compile(r"\bis-new\b"))
+    expect(doc.locator(".badge.new")).to_be_visible()
+
+    content = f"/api/documents/{document_id}/content"
+    with tablet.expect_response(lambda r: content in r.url) as info:
+        doc.locator("a").click()
+    response = info.value
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.frame.parent_frame == tablet.main_frame, "the PDF loads inside the page"
+    expect(tablet.locator(".viewer iframe")).to_have_attribute("src", f"{content}?version=1")
+
+    tablet.locator(f".actions a[href='/room/{meeting_id}']").click()
+    tablet.wait_for_url(f"**/room/{meeting_id}")
+    expect(doc).to_be_visible()
+    expect(doc).not_to_have_class(re.compile(r"\bis-new\b"))
+    expect(doc.locator(".badge.new")).to_have_count(0)
