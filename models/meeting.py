@@ -157,3 +157,5 @@ class InvitationPublic(InvitationBase):
     reply_reason: str
     replied_at: datetime | None
     full_name: str = ""
+
+    _utc_times = field_validator("replied_at")(_in_utc)
