@@ -288,6 +288,7 @@ def test_invitee_accepts_and_declines(
     )
     mine = client.get(invitations_url(meeting)).json()
     assert [(row["person_id"], row["reply"]) for row in mine] == [(delegate.id, "declined")]
+    assert parse_time(mine[0]["replied_at"]).tzinfo is not None  # never a bare local time
     assert_error(reply(client, meeting, "invited"), 422, field="reply")
     assert_error(reply(client, meeting, "maybe"), 422, field="reply")
 
