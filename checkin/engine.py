@@ -128,8 +128,9 @@ class Face:
     """One detected face: its box, and its embedding and landmarks when they were computed."""
 
     box: Box
-    embedding: Embeddings | None = None
-    landmarks: npt.NDArray[np.float32] | None = None  # (68, 2) x, y
+    # Never printed: an embedding must not reach a log line (repr=False).
+    embedding: Embeddings | None = field(default=None, repr=False)
+    landmarks: npt.NDArray[np.float32] | None = field(default=None, repr=False)  # (68, 2)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class FrameAnalysis:
 class EnrolmentFace:
     """The single usable face of an enrolment photo."""
 
-    embedding: Embeddings
+    embedding: Embeddings = field(repr=False)
     box: Box
     sharpness: float
     width: int
@@ -208,10 +209,13 @@ def to_rgb(image: npt.NDArray[Any]) -> RGBImage:
 
 def _flatten_alpha(bgra: npt.NDArray[np.uint8]) -> RGBImage:
     # Transparent pixels may hold any colour; lay the image on white as a viewer would.
-    alpha = bgra[:, :, 3:4].astype(np.float32) / 255.0
-    rgb = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGB).astype(np.float32)
-    flat = rgb * alpha + 255.0 * (1.0 - alpha)
-    return np.ascontiguousarray(flat.round().astype(np.uint8))
+    rgb = cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGB)
+    alpha = bgra[:, :, 3:4]
+    if alpha.min() == 255:
+        return np.ascontiguousarray(rgb)
+    weight = alpha.astype(np.uint16)
+    flat = (rgb * weight + 255 * (255 - weight) + 127) // 255
+    return np.ascontiguousarray(flat.astype(np.uint8))
 
 
 def detect_faces(image: RGBImage, options: DetectOptions = PHOTO_DETECTION) -> list[Box]:

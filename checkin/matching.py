@@ -15,7 +15,7 @@ chance for a false accept, and dlib's model is known to separate East Asian face
 (ageitgey/face_recognition#612) - so we accept only under 0.50, and ask for a tap up to 0.58.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -87,7 +87,7 @@ UNKNOWN = Match(Verdict.unknown)
 class Gallery:
     """Embeddings sorted by person: one float32 matrix and the parallel person ids."""
 
-    embeddings: Embeddings  # (n, 128)
+    embeddings: Embeddings = field(repr=False)  # (n, 128)
     person_ids: npt.NDArray[np.int64]  # (n,), sorted
     people: npt.NDArray[np.int64]  # (p,) distinct person ids, sorted
     starts: npt.NDArray[np.intp]  # (p,) first row of each person

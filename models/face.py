@@ -39,7 +39,7 @@ class FaceEmbedding(SQLModel, table=True):
     __tablename__ = "face_embedding"
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
-    sealed_embedding: bytes = Field(sa_type=LargeBinary)
+    sealed_embedding: bytes = Field(sa_type=LargeBinary, repr=False)
     model: str = Field(default="dlib_resnet_v1", max_length=40)
     source: str = Field(default="", max_length=200)
     face_px: int = 0

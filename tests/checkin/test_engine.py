@@ -231,3 +231,10 @@ def test_header_dimensions_match_the_decoded_images() -> None:
         info = read_image_info(data)
         decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
         assert decoded.shape[:2] == (info.height, info.width), path.name
+
+
+def test_embeddings_never_reach_a_printed_repr(probe_analyses: dict, enrolled_photos: list) -> None:
+    text = repr(probe_analyses["obama1.jpg"]) + repr(enrolled_photos[0].face)
+    assert "Face(box=Box(" in text
+    assert "embedding" not in text
+    assert "landmarks" not in text
