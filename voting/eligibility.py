@@ -1,0 +1,128 @@
+"""Who may vote: members with a voting right, present unless the poll says otherwise, and
+members represented by a proxy holder who is present."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from checkin.attendance import is_present, present_person_ids
+from models import Eligibility, Invitation, Person, Poll, Proxy
+from voting.errors import (
+    NotCheckedInError,
+    NotEligibleError,
+    NotInvitedError,
+    NotProxyHolderError,
+    NoVotingRightError,
+)
+
+
+@dataclass(frozen=True)
+class Roll:
+    """A meeting's voters at one moment."""
+
+    members: frozenset[int]  # invitees with a voting right
+    present: frozenset[int]  # members checked in
+    represented: frozenset[int]  # absent members whose proxy holder is present
+
+    def eligible(self, eligibility: Eligibility) -> frozenset[int]:
+        if eligibility == Eligibility.voting_right:
+            return self.members
+        return self.present | self.represented
+
+
+def take_roll(*, session: Session, meeting_id: int) -> Roll:
+    """Members, who of them is present, and who is represented by a present holder."""
+    members = frozenset(
+        session.exec(
+            select(Invitation.person_id).where(
+                Invitation.meeting_id == meeting_id,
+                Invitation.voting_right == True,  # noqa: E712
+            )
+        )
+    )
+    present = members & present_person_ids(session=session, meeting_id=meeting_id)
+    holders = proxy_holders(session=session, meeting_id=meeting_id)
+    represented = frozenset(
+        member
+        for member, holder in holders.items()
+        if member in members and member not in present and holder in present
+    )
+    return Roll(members=members, present=present, represented=represented)
+
+
+def proxy_holders(*, session: Session, meeting_id: int) -> dict[int, int]:
+    """Represented member → holder of their proxy."""
+    rows = session.exec(
+        select(Proxy.represented_id, Proxy.holder_id).where(Proxy.meeting_id == meeting_id)
+    )
+    return dict(rows.all())
+
+
+def represented_by(*, session: Session, meeting_id: int, holder_id: int) -> list[int]:
+    """The members whose proxy this person holds."""
+    query = select(Proxy.represented_id).where(
+        Proxy.meeting_id == meeting_id, Proxy.holder_id == holder_id
+    )
+    return sorted(session.exec(query))
+
+
+def check_voter(*, session: Session, poll: Poll, voter_id: int) -> None:
+    """Raise the reason this person may not vote in the poll for themselves."""
+    invitation = _invitation(session, poll.meeting_id, voter_id)
+    if invitation is None:
+        raise NotInvitedError("You are not invited to this meeting")
+    if not invitation.voting_right:
+        raise NoVotingRightError("You have no voting right in this meeting")
+    if poll.eligibility == Eligibility.present and not _present(session, poll, voter_id):
+        raise NotCheckedInError("Check in first: this poll is for members present in the hall")
+
+
+def check_proxy(*, session: Session, poll: Poll, holder_id: int, represented_id: int) -> None:
+    """Raise the reason the holder may not vote for the represented member now."""
+    proxy = session.exec(
+        select(Proxy).where(
+            Proxy.meeting_id == poll.meeting_id,
+            Proxy.holder_id == holder_id,
+            Proxy.represented_id == represented_id,
+        )
+    ).first()
+    name = _name(session, represented_id)
+    if proxy is None:
+        raise NotProxyHolderError(f"You do not hold the proxy of {name}")
+    invitation = _invitation(session, poll.meeting_id, represented_id)
+    if invitation is None or not invitation.voting_right:
+        raise NoVotingRightError(f"{name} has no voting right in this meeting")
+    if not _present(session, poll, holder_id):
+        raise NotCheckedInError("Check in first: a proxy counts only while its holder is present")
+    if _present(session, poll, represented_id):
+        raise NotEligibleError(f"{name} is present and votes in person")
+
+
+def eligibility_reason(
+    *, session: Session, poll: Poll, voter_id: int, holder_id: int | None = None
+) -> str | None:
+    """None when the voter (or the holder for them) may vote now, else the reason."""
+    try:
+        if holder_id is None or holder_id == voter_id:
+            check_voter(session=session, poll=poll, voter_id=voter_id)
+        else:
+            check_proxy(session=session, poll=poll, holder_id=holder_id, represented_id=voter_id)
+    except NotEligibleError as error:
+        return error.detail
+    return None
+
+
+def _invitation(session: Session, meeting_id: int, person_id: int) -> Invitation | None:
+    query = select(Invitation).where(
+        Invitation.meeting_id == meeting_id, Invitation.person_id == person_id
+    )
+    return session.exec(query).first()
+
+
+def _present(session: Session, poll: Poll, person_id: int) -> bool:
+    return is_present(session=session, meeting_id=poll.meeting_id, person_id=person_id)
+
+
+def _name(session: Session, person_id: int) -> str:
+    person = session.get(Person, person_id)
+    return person.full_name if person is not None else f"person {person_id}"
