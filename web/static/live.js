@@ -5,7 +5,8 @@
 //   data-live-fragment="URL" data-live-on="type type …"  re-fetch URL into the element on those
 //                                                        events (and after a snapshot)
 //   data-agenda-item="ID"                                gets class "current" when it is current
-//   data-live-field="status|current_title"               text set from meeting events
+//   data-live-field="status|current_title"               text set from meeting events, or from
+//                                                        data-label-VALUE / data-label-none
 //   data-progress="SUBJECT" with children data-field="NAME"  absolute counts, never backwards
 // Pages may also listen: document.addEventListener("hop:TYPE", e => e.detail).
 (function () {
@@ -129,7 +130,9 @@
   function setField(name, value) {
     var fields = document.querySelectorAll('[data-live-field="' + name + '"]');
     for (var i = 0; i < fields.length; i++) {
-      var label = fields[i].getAttribute("data-label-" + value);
+      // data-label-none: what an empty field says (the projector's "waiting for the chair").
+      var key = value === null || value === "" ? "none" : value;
+      var label = fields[i].getAttribute("data-label-" + key);
       fields[i].textContent = label || (value === null ? "" : String(value));
     }
   }
