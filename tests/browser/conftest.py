@@ -35,6 +35,17 @@ DESKTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 1024, "height": 768}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The screenshots before the other browser tests: they show the demo as `hop demo` loads
+    it, before the journeys add meetings and read documents."""
+    first = next((i for i, item in enumerate(items) if item.path.is_relative_to(HERE)), None)
+    if first is None:
+        return
+    shots = [item for item in items if item.path.name == "test_screenshots.py"]
+    rest = [item for item in items if item.path.name != "test_screenshots.py"]
+    items[:] = [*rest[:first], *shots, *rest[first:]]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -62,6 +62,14 @@ class Secretariat:
         assert answer.ok, f"POST {path}: {answer.status} {answer.text()}"
         return answer.json()
 
+    def meeting_id(self, title_start: str) -> int:
+        """A meeting (of the demo) by the start of its title."""
+        answer = self.request.get("/api/meetings", params={"limit": 500})
+        assert answer.ok, answer.text()
+        ids = [m["id"] for m in answer.json()["items"] if m["title"].startswith(title_start)]
+        assert len(ids) == 1, f"{len(ids)} meetings start with {title_start!r}"
+        return int(ids[0])
+
     def person_id(self, username: str) -> int:
         answer = self.request.get("/api/people", params={"q": username})
         assert answer.ok, answer.text()
@@ -139,6 +147,11 @@ def open_room(context: BrowserContext, username: str, meeting_id: int) -> Page:
     expect_live(page)
     mark_page(page)
     return page
+
+
+# The demo's two meetings: the thematic session later today and the regular session.
+THEMATIC = "Phiên họp chuyên đề"
+REGULAR = "Kỳ họp thường kỳ"
 
 
 def document_item(page: Page, title: str) -> Locator:

@@ -17,14 +17,15 @@ AGENDA = (
     ("Khai mạc; thông qua chương trình", "Phạm Quang Vinh", "5"),
     ("Thảo luận Kế hoạch chuyển đổi số năm 2027", "Nguyễn Đức Trung", "40"),
 )
-DELEGATES = (
-    "Đỗ Thị Minh Nguyệt",  # daibieu01, who reads the document below
-    "Hoàng Văn Thắng",
-    "Vũ Thị Lan Anh",
-    "Bùi Đức Mạnh",
-    "Đặng Thị Hồng Nhung",
-    "Ngô Quốc Huy",
+DELEGATES = (  # daibieu07 to daibieu12; the first reads the document below
+    "Tạ Minh Khôi",
+    "Lương Thị Ngọc Ánh",
+    "Mai Xuân Trường",
+    "Cao Thị Phương Thảo",
+    "Đoàn Văn Hải",
+    "Kiều Thị Thu Trang",
 )
+READER = "daibieu07"
 DOCUMENT = "Dự thảo Kế hoạch chuyển đổi số năm 2027"
 
 # Keeps what the upload status said, across the reload that follows a finished upload.
@@ -121,7 +122,7 @@ def test_secretariat_publishes_a_pdf_that_a_delegate_reads(new_context: NewConte
     expect(item.locator(".badge.published")).to_be_visible()
 
     tablet = new_context(viewport=TABLET).new_page()
-    log_in(tablet, "daibieu01", landing="/my")
+    log_in(tablet, READER, landing="/my")
     card = tablet.locator(f"#meeting-{meeting_id}")
     expect(card).to_contain_text(TITLE)
     expect(card.locator(".badge.new")).to_be_visible()

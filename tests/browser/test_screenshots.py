@@ -1,0 +1,60 @@
+"""Screenshots of the main pages with the demo data, for the README (docs/screenshots/)."""
+
+import pytest
+from playwright.sync_api import Frame, Page, expect
+
+from tests.browser.conftest import DESKTOP, ROOT, TABLET, NewContext
+from tests.browser.helpers import THEMATIC, Secretariat, api_log_in, expect_live, wait_until
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "docs" / "screenshots"
+PROJECTOR = {"width": 1280, "height": 720}
+
+
+def pdf_viewer(frame: Frame) -> bool:
+    """Chromium's built-in PDF viewer, inside the reader's iframe."""
+    return frame.url.startswith("chrome-extension://")
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", animations="disabled", caret="hide")
+
+
+def test_screenshots_of_the_main_pages(new_context: NewContext) -> None:
+    anonymous = new_context(viewport=DESKTOP).new_page()
+    anonymous.goto("/login")
+    shoot(anonymous, "login")
+
+    staff_context = new_context(viewport=DESKTOP)
+    staff = Secretariat(staff_context)
+    meeting_id = staff.meeting_id(THEMATIC)
+    clerk = staff_context.new_page()
+    for name, path in (
+        ("meetings", "/meetings"),
+        ("editor", f"/meetings/{meeting_id}/edit"),
+        ("people", "/people"),
+    ):
+        clerk.goto(path)
+        shoot(clerk, name)
+
+    tablet_context = new_context(viewport=TABLET)
+    api_log_in(tablet_context, "daibieu01")
+    tablet = tablet_context.new_page()
+    tablet.goto("/my")
+    shoot(tablet, "my")
+    tablet.goto(f"/room/{meeting_id}")
+    expect_live(tablet)
+    shoot(tablet, "room")
+    tablet.locator(".doc-list .doc a").first.click()
+    expect(tablet.locator(".viewer iframe")).to_be_visible()
+    wait_until(tablet, lambda: any(pdf_viewer(frame) for frame in tablet.frames))
+    tablet.wait_for_timeout(1000)  # the viewer draws the page after it loads
+    shoot(tablet, "reader")
+
+    token = staff.projector_token(meeting_id)
+    projector = new_context(viewport=PROJECTOR).new_page()
+    projector.goto(f"/projector/{meeting_id}?token={token}")
+    expect_live(projector)
+    shoot(projector, "projector")
