@@ -1,0 +1,76 @@
+"""No serious or critical axe-core violations on the main pages (in Vietnamese, the default)."""
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from tests.browser.conftest import DESKTOP, TABLET, NewContext
+from tests.browser.helpers import THEMATIC, Secretariat, api_log_in, expect_live
+
+pytestmark = pytest.mark.browser
+
+SERIOUS = {"serious", "critical"}
+# The reader's iframe holds Chromium's own PDF viewer, not our markup: axe stays in our frame.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {iframes: false, resultTypes: ["violations"]});
+  return result.violations;
+}"""
+
+
+def serious_violations(page: Page, axe_source: str) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    page.evaluate(axe_source)
+    violations: list[dict[str, Any]] = page.evaluate(AXE_RUN)
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]
+
+
+def visit(context: BrowserContext, path: str, axe_source: str, *, live: bool = False) -> list[str]:
+    page = context.new_page()
+    page.goto(path)
+    if live:
+        expect_live(page)
+    found = serious_violations(page, axe_source)
+    page.close()
+    return found
+
+
+def test_the_main_pages_have_no_serious_axe_violations(
+    new_context: NewContext, axe_source: str
+) -> None:
+    # bypass_csp: our pages forbid injected scripts, and axe-core is one.
+    anonymous = new_context(viewport=DESKTOP, bypass_csp=True)
+    staff_context = new_context(viewport=DESKTOP, bypass_csp=True)
+    staff = Secretariat(staff_context)
+    meeting_id = staff.meeting_id(THEMATIC)
+    tablet = new_context(viewport=TABLET, bypass_csp=True)
+    api_log_in(tablet, "daibieu05")
+    document_id = tablet.request.get(f"/api/meetings/{meeting_id}/documents").json()[0]["id"]
+    token = staff.projector_token(meeting_id)
+
+    found = [
+        *visit(anonymous, "/login", axe_source),
+        *visit(staff_context, "/meetings", axe_source),
+        *visit(staff_context, f"/meetings/{meeting_id}/edit", axe_source),
+        *visit(staff_context, "/people", axe_source),
+        *visit(tablet, "/my", axe_source),
+        *visit(tablet, f"/room/{meeting_id}", axe_source, live=True),
+        *visit(tablet, f"/room/{meeting_id}/documents/{document_id}", axe_source),
+        *visit(anonymous, f"/projector/{meeting_id}?token={token}", axe_source, live=True),
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_the_check_itself_finds_a_planted_violation(
+    new_context: NewContext, axe_source: str
+) -> None:
+    page = new_context(bypass_csp=True).new_page()
+    page.goto("/login")
+    page.evaluate("document.querySelector('main').append(document.createElement('img'))")
+    found = serious_violations(page, axe_source)
+    assert any("image-alt (critical)" in line for line in found), found
