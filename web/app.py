@@ -11,11 +11,12 @@ from sqlalchemy import text
 from meetings.documents import Uploads
 from meetings.storage import BlobStore
 from models.db import make_engine
-from web import ws
+from web import ws, ws_ballots
 from web.api import auth as auth_api
 from web.api import documents as documents_api
 from web.api import meetings as meetings_api
 from web.api import people as people_api
+from web.api import polls as polls_api
 from web.deps import SessionDep, csrf_protect
 from web.errors import install_error_handlers
 from web.hub import Hub
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.hop = state
+        ws_ballots.install(state)
         await state.hub.start()
         try:
             yield
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
     install_error_handlers(app)
     api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
-    for module in (auth_api, people_api, meetings_api, documents_api):
+    for module in (auth_api, people_api, meetings_api, documents_api, polls_api):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])

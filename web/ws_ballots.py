@@ -1,0 +1,107 @@
+"""Ballots over the meeting websocket, and live poll progress ("n of m voted").
+
+A client sends {"type": "ballot", "poll_id", "choice" | "choices" | "text" | "agree", "nonce",
+"on_behalf_of"?} and gets {"type": "ballot.ack", "poll_id", "nonce", "received_at",
+"receipt"?} on its own socket, or {"type": "error", "ref": nonce, ...}. Progress goes to the
+meeting's screens at most every 250 ms, never decreasing, and never with per-option counts.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from models import BallotAck, BallotCast, Person
+from models.events import PUBLISH
+from voting import ballots, polls, tally
+from voting.errors import InvalidBallotError, NotEligibleError, PollNotFoundError
+from web.state import AppState
+from web.ws import Viewer
+
+PROGRESS_EVENTS = ("poll.opened", "poll.ballot", "poll.closed")
+SUBJECT = "poll:{poll_id}"
+
+
+def install(state: AppState) -> None:
+    """Register the ballot handler and the progress computer on the app's state."""
+    state.ws_handlers["ballot"] = handle_ballot
+    computer = ProgressComputer(state)
+    for event_type in PROGRESS_EVENTS:
+        state.hub.register_progress(event_type, SUBJECT, computer)
+
+
+async def handle_ballot(
+    state: AppState, viewer: Viewer, meeting_id: int, message: dict[str, Any]
+) -> dict[str, Any]:
+    """Cast the ballot in a worker thread and acknowledge it to this socket only."""
+    if viewer.person is None or viewer.person.id is None:
+        raise NotEligibleError("Devices cannot vote: log in as a delegate")
+    poll_id = message.get("poll_id")
+    if not isinstance(poll_id, int) or isinstance(poll_id, bool):
+        raise InvalidBallotError("poll_id must be a number", field="poll_id")
+    cast = parse_ballot(message)
+    ack = await run_in_threadpool(_cast, state, viewer.person.id, meeting_id, poll_id, cast)
+    return {"type": "ballot.ack", **ack.model_dump(mode="json")}
+
+
+def parse_ballot(message: dict[str, Any]) -> BallotCast:
+    """The ballot fields of a message, or InvalidBallotError naming the first problem."""
+    try:
+        return BallotCast.model_validate(message)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise InvalidBallotError(f"{field}: {first['msg']}", field=field) from None
+
+
+def _cast(
+    state: AppState, person_id: int, meeting_id: int, poll_id: int, cast: BallotCast
+) -> BallotAck:
+    with worker_session(state) as session:
+        session.info[PUBLISH] = state.hub.publish_threadsafe
+        person = session.get(Person, person_id)
+        if person is None or not person.active:
+            raise NotEligibleError("Your account is not active")
+        poll = polls.get_poll(session=session, poll_id=poll_id, viewer=person)
+        if poll.meeting_id != meeting_id:
+            raise PollNotFoundError(f"Poll {poll_id} not found")
+        return ballots.cast_ballot(session=session, poll=poll, voter=person, cast=cast)
+
+
+class ProgressComputer:
+    """Reads "n of m voted" for the hub's coalescer; a poll's count never goes back."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.sent: dict[int, int] = {}
+
+    async def __call__(self, meeting_id: int, subject: str) -> dict[str, Any] | None:
+        poll_id = int(subject.removeprefix("poll:"))
+        data = await run_in_threadpool(self._read, poll_id)
+        if data is None:
+            return None
+        done = max(data["done"], self.sent.get(poll_id, 0))
+        self.sent[poll_id] = done
+        return {**data, "done": done, "version": done, "total": max(data["total"], done)}
+
+    def _read(self, poll_id: int) -> dict[str, Any] | None:
+        with worker_session(self.state) as session:
+            return tally.progress(session=session, poll_id=poll_id)
+
+
+@contextmanager
+def worker_session(state: AppState) -> Iterator[Session]:
+    """A session for one unit of work in a worker thread. The thread may outlive the app
+    (a cancelled task does not stop its thread): when the engine was disposed meanwhile, the
+    connection went back to the old pool, so close that pool again rather than leak it."""
+    engine = state.engine
+    pool = engine.pool
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        if engine.pool is not pool:
+            pool.dispose()
