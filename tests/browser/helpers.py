@@ -53,9 +53,7 @@ class Secretariat:
 
     def __init__(self, context: BrowserContext, username: str = "thuky") -> None:
         self.request: APIRequestContext = context.request
-        answer = self.request.post("/api/login", data={"username": username, "password": PASSWORD})
-        assert answer.ok, answer.text()
-        self.headers = {"x-csrf-token": answer.json()["csrf_token"]}
+        self.headers = {"x-csrf-token": api_log_in(context, username)}
 
     def post(self, path: str, **kwargs: Any) -> Any:
         answer = self.request.post(path, headers=self.headers, **kwargs)
