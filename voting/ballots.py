@@ -203,7 +203,7 @@ def my_ballot(
         received_at=answer[0] if answer else None,
         choice=answer[1] if answer else None,
         represents=represented_by(
-            session=session, meeting_id=poll.meeting_id, holder_id=caster.voter_id
+            session=session, meeting_id=poll.meeting_id, holder_id=viewer.id or 0
         ),
     )
 

@@ -61,30 +61,38 @@ def create_poll(*, session: Session, meeting: Meeting, data: PollCreate, creator
 
 def update_poll(*, session: Session, poll: Poll, data: PollUpdate) -> Poll:
     """Change a draft; the result is checked as a whole, as when it was created."""
-    _require(poll, {PollStatus.draft}, "changed")
+    assert poll.id is not None
+    with locked_poll(session, poll.id, exclusive=True) as poll:
+        _require(poll, {PollStatus.draft}, "changed")
+        _apply(session, poll, _merged(poll, data))
+        session.add(poll)
+        _event(session, poll, "poll.updated", audience=Audience.managers)
+        session.commit()
+    return poll
+
+
+def _merged(poll: Poll, data: PollUpdate) -> PollCreate:
+    """The draft with the changes, checked; a new kind resets what depends on the kind."""
     merged = {**_fields_of(poll), **data.model_dump(exclude_unset=True)}
     if "kind" in data.model_fields_set:
         for key in ("majority_rule", "options", "min_choices", "max_choices"):
             if key not in data.model_fields_set:
                 merged.pop(key, None)
     try:
-        checked = PollCreate.model_validate(merged)
+        return PollCreate.model_validate(merged)
     except ValidationError as error:
         first = error.errors()[0]
         raise InvalidPollError(first["msg"].removeprefix("Value error, ")) from None
-    _apply(session, poll, checked)
-    session.add(poll)
-    _event(session, poll, "poll.updated", audience=Audience.managers)
-    session.commit()
-    return poll
 
 
 def delete_poll(*, session: Session, poll: Poll) -> None:
     """Delete a draft."""
-    _require(poll, {PollStatus.draft}, "deleted")
-    _event(session, poll, "poll.deleted", audience=Audience.managers)
-    session.delete(poll)
-    session.commit()
+    assert poll.id is not None
+    with locked_poll(session, poll.id, exclusive=True) as poll:
+        _require(poll, {PollStatus.draft}, "deleted")
+        _event(session, poll, "poll.deleted", audience=Audience.managers)
+        session.delete(poll)
+        session.commit()
 
 
 def _fields_of(poll: Poll) -> dict[str, Any]:

@@ -232,3 +232,10 @@ def test_a_proxy_ballot_over_the_api(client: TestClient, room: Room) -> None:
     assert mine.json()["voted"] is True
     assert mine.json()["choice"] is None
     assert polls.get_poll(session=room.session, poll_id=poll_id, viewer=room.clerk).secret
+
+
+def test_an_open_poll_can_no_longer_be_edited_or_deleted(client: TestClient, room: Room) -> None:
+    poll_id = opened(client, room)
+    assert_error(client.patch(f"/api/polls/{poll_id}", json={"title": "Khác"}), 409)
+    assert_error(client.delete(f"/api/polls/{poll_id}"), 409, "PollStateError")
+    assert client.get(f"/api/polls/{poll_id}").json()["title"] == "Biểu quyết thông qua nghị quyết"
