@@ -11,7 +11,7 @@ from sqlalchemy import text
 from meetings.documents import Uploads
 from meetings.storage import BlobStore
 from models.db import make_engine
-from web import ws, ws_ballots
+from web import attendance_live, ws, ws_ballots
 from web.api import auth as auth_api
 from web.api import documents as documents_api
 from web.api import meetings as meetings_api
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = build_state(settings)
         app.state.hop = state
         ws_ballots.install(state)
+        attendance_live.install(state)
         await state.hub.start()
         try:
             yield

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     default_language: str = "vi"
     allowed_origins: list[str] = Field(default_factory=list)
     demo_password: str | None = None
+    # A meeting is quorate when this share of the members with a voting right is present
+    # (Vietnamese People's Councils: two thirds).
+    meeting_quorum: str = "2/3"
 
     @field_validator("secret_key")
     @classmethod
@@ -46,6 +49,19 @@ class Settings(BaseSettings):
         if value not in {"vi", "en"}:
             raise ValueError("HOP_DEFAULT_LANGUAGE must be vi or en")
         return value
+
+    @field_validator("meeting_quorum")
+    @classmethod
+    def _fraction(cls, value: str) -> str:
+        top, _, bottom = value.partition("/")
+        if not (top.isdigit() and bottom.isdigit() and 0 < int(top) <= int(bottom)):
+            raise ValueError("HOP_MEETING_QUORUM must be a fraction such as 2/3 or 1/2")
+        return value
+
+    @property
+    def meeting_quorum_fraction(self) -> tuple[int, int]:
+        top, _, bottom = self.meeting_quorum.partition("/")
+        return int(top), int(bottom)
 
     @property
     def resolved_database_url(self) -> str:

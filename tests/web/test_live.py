@@ -263,3 +263,41 @@ def test_room_page_follows_the_meeting_and_serves_its_live_fragments(
     agenda = client.get(f"/room/{meeting.id}/fragments/agenda")
     assert "data-agenda-item" in agenda.text
     assert client.get(f"/room/{meeting.id}/fragments/secrets").status_code == 422
+
+
+def test_attendance_totals_reach_screens_coalesced_and_absolute(
+    client: TestClient, session: Session, people: tuple[Person, Person, Meeting]
+) -> None:
+    from checkin.attendance import record_check_in
+    from models.attendance import AttendanceMethod
+
+    clerk, delegate, meeting = people
+    others = [make_person(session) for _ in range(3)]
+    for other in others:
+        invite(session, meeting, other)
+    login(client, clerk)
+    with socket(client, meeting) as ws:
+        ws.receive_json()
+        session.info[PUBLISH] = client.app.state.hop.hub.publish_threadsafe  # type: ignore[attr-defined]
+        for person in [delegate, *others]:
+            record_check_in(
+                session=session,
+                meeting=meeting,
+                person_id=person.id or 0,
+                method=AttendanceMethod.manual,
+                operator_id=clerk.id,
+            )
+        seen: list[dict[str, Any]] = []
+        while not seen or seen[-1]["present"] < 4:
+            message = receive_until(ws, "progress")
+            assert message["data"]["subject"] == "attendance"
+            seen.append(message["data"])
+    # Four check-ins in a burst are coalesced into fewer messages, never going backwards.
+    assert len(seen) < 4
+    presents = [data["present"] for data in seen]
+    assert presents == sorted(presents)
+    assert seen[-1]["invited"] == 4
+    assert seen[-1]["quorum_required"] == 3  # two thirds of 4 members with a voting right
+    assert seen[-1]["quorum_met"] is True
+    page = client.get(f"/meetings/{meeting.id}/edit")
+    assert 'data-progress="attendance"' in page.text

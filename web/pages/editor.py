@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from meetings import scheduling, views
 from meetings.errors import InvalidDataError, PersonNotFoundError
 from models import Meeting, MeetingStatus, Person
+from web.attendance_live import attendance_summary
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 from web.pages import forms
 from web.pages.forms import FieldErrors, FormError, MeetingForm
@@ -51,6 +52,9 @@ def render_editor(
         "values": {"details": meeting_values(meeting), **(values or {})},
         "max_upload_bytes": state.settings.max_upload_bytes,
         "accept": ",".join(state.settings.allowed_document_types),
+        "attendance": attendance_summary(
+            session, meeting=meeting, fraction=state.settings.meeting_quorum_fraction
+        ),
     }
     return render(request, "pages/editor.html", context, status=status)
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from meetings import scheduling
+from web.attendance_live import attendance_summary
 from web.deps import SessionDep
 from web.pages.render import render
 from web.pages.screens import ScreenDep
@@ -11,20 +12,28 @@ from web.pages.screens import ScreenDep
 router = APIRouter()
 
 
-def _context(screen: ScreenDep, session: SessionDep) -> dict[str, object]:
+def _context(request: Request, screen: ScreenDep, session: SessionDep) -> dict[str, object]:
     agenda = scheduling.list_agenda(session=session, meeting=screen.meeting)
     current = next((item for item in agenda if item.id == screen.meeting.current_item_id), None)
-    return {"meeting": screen.meeting, "agenda": agenda, "current": current, "token": screen.token}
+    fraction = request.app.state.hop.settings.meeting_quorum_fraction
+    attendance = attendance_summary(session, meeting=screen.meeting, fraction=fraction)
+    return {
+        "meeting": screen.meeting,
+        "agenda": agenda,
+        "current": current,
+        "token": screen.token,
+        "attendance": attendance,
+    }
 
 
 @router.get("/projector/{meeting_id}", response_class=HTMLResponse)
 def projector(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
-    return render(request, "pages/projector.html", _context(screen, session))
+    return render(request, "pages/projector.html", _context(request, screen, session))
 
 
 @router.get("/projector/{meeting_id}/agenda", response_class=HTMLResponse)
 def projector_agenda(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
-    return render(request, "fragments/projector_agenda.html", _context(screen, session))
+    return render(request, "fragments/projector_agenda.html", _context(request, screen, session))
 
 
 @router.get("/projector/{meeting_id}/poll", response_class=HTMLResponse)

@@ -147,7 +147,9 @@
       var fields = boxes[i].querySelectorAll("[data-field]");
       for (var j = 0; j < fields.length; j++) {
         var name = fields[j].getAttribute("data-field");
-        if (data[name] !== undefined) fields[j].textContent = String(data[name]);
+        if (data[name] === undefined) continue;
+        var label = fields[j].getAttribute("data-label-" + String(data[name]));
+        fields[j].textContent = label !== null ? label : String(data[name]);
       }
       var bar = boxes[i].querySelector("progress");
       if (bar && typeof data.done === "number" && typeof data.total === "number") {
