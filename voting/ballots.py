@@ -56,10 +56,11 @@ def cast_ballot(
     """Cast (or, where allowed, change) the voter's ballot, or the ballot of the member whose
     proxy they hold (cast.on_behalf_of). Commits; returns the acknowledgement."""
     caster = Caster.of(voter, cast.on_behalf_of)
-    assert poll.id is not None
+    poll_id = poll.id
+    assert poll_id is not None
     for attempt in range(ATTEMPTS):
         try:
-            with locked_poll(session, poll.id, exclusive=False) as current:
+            with locked_poll(session, poll_id, exclusive=False) as current:
                 ack = _cast(session, current, caster, cast, now or utcnow())
                 session.commit()
                 return ack
