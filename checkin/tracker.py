@@ -179,7 +179,9 @@ class KioskTracker:
             return self._on_accept(track, match, now)
         if track.person_id is not None and match.person_id == track.person_id:
             return None  # a weaker frame of a settled face does not unsettle it
-        self._unsettle(track)
+        # A grey or unknown frame (eyes closed, head turned) unsettles the face but keeps the
+        # accepted frames: agreement needs two frames within the window, not in a row.
+        track.person_id, track.distance = None, None
         if match.verdict == Verdict.grey:
             self._on_grey(track, match, now)
         else:
@@ -192,6 +194,8 @@ class KioskTracker:
         assert distance is not None
         if track.person_id is not None and track.person_id != person_id:
             self._unsettle(track)  # someone else stands in this box now
+        elif track.accepts and track.accepts[-1][1] != person_id:
+            track.accepts.clear()  # frames of two different people never add up
         track.unknown_since = None
         track.accepts.append((now, person_id, distance))
         _prune(track.accepts, now - self.settings.window_s)

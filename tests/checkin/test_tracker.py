@@ -162,3 +162,21 @@ def test_kiosk_with_real_frames_checks_in_on_the_second_frame(
     assert states == ["checked_in", "checked_in", "unknown"]
     # The next frame needs no embedding for the two settled faces.
     assert len(kiosk.frame_options(now=0.5).skip_boxes) == 3  # two settled + one unknown
+
+
+def test_a_weaker_frame_between_two_accepts_does_not_break_agreement() -> None:
+    tracker = KioskTracker()
+    tracker.update([Observation(LEFT, accept(1))], now=0.0)
+    assert tracker.update([Observation(LEFT, grey(1))], now=0.2).check_ins == []
+    assert tracker.update([Observation(LEFT, UNKNOWN)], now=0.4).check_ins == []
+    assert [
+        c.person_id for c in tracker.update([Observation(LEFT, accept(1))], now=0.6).check_ins
+    ] == [1]
+
+
+def test_accepts_of_someone_else_in_between_reset_agreement() -> None:
+    tracker = KioskTracker()
+    tracker.update([Observation(LEFT, accept(1))], now=0.0)
+    tracker.update([Observation(LEFT, accept(2))], now=0.2)
+    assert tracker.update([Observation(LEFT, accept(1))], now=0.4).check_ins == []
+    assert tracker.update([Observation(LEFT, accept(1))], now=0.6).check_ins
