@@ -30,7 +30,8 @@ if answers "$PG_URL"; then
   echo "== pytest on PostgreSQL with Redis fan-out"
   if answers "$REDIS_URL"; then export HOP_TEST_REDIS_URL="$REDIS_URL"
   elif [ "${CI:-}" = "true" ]; then echo "Redis must answer in CI" >&2; exit 1; fi
-  HOP_TEST_DATABASE_URL="$PG_URL" "$PY" -m pytest -q -p no:cacheprovider "$@"
+  # The browser journeys ran above; on PostgreSQL the API, service and live suites matter.
+  HOP_TEST_DATABASE_URL="$PG_URL" "$PY" -m pytest -q -p no:cacheprovider -m "not browser" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL must answer in CI ($PG_URL)" >&2
   exit 1
