@@ -81,13 +81,17 @@ def test_a_threshold_never_adopts_with_zero_votes() -> None:
 
 
 def test_plurality_elects_the_most_voted() -> None:
-    decision = decide_election(rule=M.plurality, votes={"1": 4, "2": 7, "3": 1}, seats=1, bases=BASES)
+    decision = decide_election(
+        rule=M.plurality, votes={"1": 4, "2": 7, "3": 1}, seats=1, bases=BASES
+    )
     assert decision.verdict == Verdict.elected
     assert decision.winners == ("2",)
 
 
 def test_plurality_tie_for_first_is_a_tie() -> None:
-    decision = decide_election(rule=M.plurality, votes={"1": 5, "2": 5, "3": 1}, seats=1, bases=BASES)
+    decision = decide_election(
+        rule=M.plurality, votes={"1": 5, "2": 5, "3": 1}, seats=1, bases=BASES
+    )
     assert decision.verdict == Verdict.tie
     assert decision.winners == ()
     assert set(decision.tied) == {"1", "2"}
