@@ -36,7 +36,10 @@ class TrackerSettings:
     iou_min: float = 0.3
     track_ttl_s: float = 1.0  # a track unseen for longer is dropped
     reverify_s: float = 1.0  # a settled face is re-identified at least this often
-    unknown_recheck_s: float = 0.5  # an unknown face is re-encoded at most this often
+    # A face unknown for unknown_grace_s (a visitor, not someone still turning towards the
+    # camera) is then re-encoded only every unknown_recheck_s.
+    unknown_grace_s: float = 1.0
+    unknown_recheck_s: float = 0.5
     liveness: LivenessSettings | None = None  # None: no liveness challenge
 
 
@@ -108,7 +111,8 @@ class KioskTracker:
         if track.person_id is not None:
             return now - track.verified_at < self.settings.reverify_s
         if track.state == FaceState.unknown and track.unknown_since is not None:
-            return now - track.verified_at < self.settings.unknown_recheck_s
+            settled = now - track.unknown_since >= self.settings.unknown_grace_s
+            return settled and now - track.verified_at < self.settings.unknown_recheck_s
         return False
 
     def update(self, observations: list[Observation], now: float) -> TrackerUpdate:

@@ -138,11 +138,13 @@ def test_someone_else_in_a_settled_box_is_decided_afresh() -> None:
     assert tracker.update([Observation(LEFT, accept(2))], now=1.5).check_ins[0].person_id == 2
 
 
-def test_unknown_faces_are_rechecked_at_a_slower_pace() -> None:
-    tracker = KioskTracker(TrackerSettings(unknown_recheck_s=0.5))
+def test_unknown_faces_are_rechecked_at_a_slower_pace_after_a_grace_period() -> None:
+    tracker = KioskTracker(TrackerSettings(unknown_grace_s=1.0, unknown_recheck_s=0.5))
     tracker.update([Observation(LEFT, UNKNOWN)], now=0.0)
-    assert tracker.skip_boxes(now=0.2) == (LEFT,)
-    assert tracker.skip_boxes(now=0.6) == ()
+    assert tracker.skip_boxes(now=0.2) == ()  # someone still walking up: every frame counts
+    tracker.update([Observation(LEFT, UNKNOWN)], now=1.0)
+    assert tracker.skip_boxes(now=1.2) == (LEFT,)
+    assert tracker.skip_boxes(now=1.6) == ()
 
 
 def test_kiosk_with_real_frames_checks_in_on_the_second_frame(
@@ -160,8 +162,9 @@ def test_kiosk_with_real_frames_checks_in_on_the_second_frame(
     )
     states = sorted(face.state.value for face in second.faces)
     assert states == ["checked_in", "checked_in", "unknown"]
-    # The next frame needs no embedding for the two settled faces.
-    assert len(kiosk.frame_options(now=0.5).skip_boxes) == 3  # two settled + one unknown
+    # The next frame needs no embedding for the two settled faces; the unknown one is
+    # re-encoded until it has been unknown for a second.
+    assert len(kiosk.frame_options(now=0.5).skip_boxes) == 2
 
 
 def test_a_weaker_frame_between_two_accepts_does_not_break_agreement() -> None:
