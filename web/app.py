@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from checkin.pool import FacePool
 from meetings.documents import Uploads
 from meetings.storage import BlobStore
 from models.db import make_engine
-from web import attendance_live, ws, ws_ballots
+from web import attendance_live, faces, ws, ws_ballots, ws_kiosk
 from web.api import auth as auth_api
+from web.api import checkin as checkin_api
 from web.api import documents as documents_api
 from web.api import meetings as meetings_api
 from web.api import people as people_api
@@ -47,8 +49,8 @@ def build_state(settings: Settings) -> AppState:
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A Hop app for these settings (default: from the environment)."""
+def create_app(settings: Settings | None = None, *, face_pool: FacePool | None = None) -> FastAPI:
+    """A Hop app for these settings (default: from the environment); a face pool may be lent."""
     settings = settings or get_settings()
     settings.resolved_secret_key  # noqa: B018 - create the key file before serving
 
@@ -58,11 +60,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hop = state
         ws_ballots.install(state)
         attendance_live.install(state)
+        state.faces = faces.build_face_services(settings, face_pool)
         await state.hub.start()
         try:
             yield
         finally:
             await state.hub.stop()
+            state.faces.close()
             state.engine.dispose()
 
     app = FastAPI(
@@ -74,11 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
     install_error_handlers(app)
     api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
-    for module in (auth_api, people_api, meetings_api, documents_api, polls_api):
+    for module in (auth_api, people_api, meetings_api, documents_api, polls_api, checkin_api):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
     app.include_router(ws.router)
+    app.include_router(ws_kiosk.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     default_language: str = "vi"
     allowed_origins: list[str] = Field(default_factory=list)
+    # Face engine processes (0: one per core) and how many frames may wait for them.
+    face_workers: int = Field(default=0, ge=0, le=64)
+    face_max_pending: int = Field(default=0, ge=0, le=1024)
     demo_password: str | None = None
     # A meeting is quorate when this share of the members with a voting right is present
     # (Vietnamese People's Councils: two thirds).

@@ -11,6 +11,7 @@ from web.i18n import Translator
 from web.settings import Settings
 
 if TYPE_CHECKING:
+    from web.faces import FaceServices
     from web.ws import Connection, MessageHandler
 
 
@@ -24,3 +25,4 @@ class AppState:
     connections: "set[Connection]" = field(default_factory=set)
     ws_handlers: "dict[str, MessageHandler]" = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    faces: "FaceServices | None" = None  # the face pool, gallery cache and QR signer

@@ -1,0 +1,230 @@
+"""The kiosk websocket: binary JPEG frames in, faces and check-ins out, newest frame only.
+
+authenticate (kiosk device token) → accept → receive and analyse concurrently → clean up.
+The receiver keeps one pending frame: a frame that arrives while another is analysed replaces
+the pending one, so a slow engine never builds a queue behind the camera. The analyser takes
+the newest frame, runs it through the process pool and the kiosk's tracker, records the
+check-ins (checkin.attendance, which publishes attendance.changed) and answers.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from checkin import frames
+from checkin.errors import NotOfferedError
+from checkin.frames import Arrival, MeetingFaces
+from checkin.kiosk import Kiosk
+from checkin.policy import get_policy
+from checkin.tracker import CheckIn, FaceState
+from models import DeviceKind, Meeting
+from web import faces
+from web.auth import device_for_token
+from web.state import AppState
+from web.ws import CLOSE_POLICY, _token, origin_allowed, ws_error
+
+log = logging.getLogger("hop.kiosk")
+router = APIRouter()
+
+IDLE_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class KioskDevice:
+    name: str
+    kiosk: Kiosk
+
+
+def authorize(state: AppState, token: str | None, meeting_id: int) -> KioskDevice | None:
+    """A kiosk device token valid for this meeting, with the meeting's policy (blocking)."""
+    with faces.open_session(state) as session:
+        meeting = session.get(Meeting, meeting_id)
+        device = device_for_token(session, token)
+        if meeting is None or device is None or device.kind != DeviceKind.kiosk:
+            return None
+        if device.meeting_id not in (None, meeting_id):
+            return None
+        policy = get_policy(session=session, meeting_id=meeting_id)
+        return KioskDevice(device.name, Kiosk.from_policy(name=device.name, policy=policy))
+
+
+@router.websocket("/ws/kiosk/{meeting_id}")
+async def kiosk_socket(websocket: WebSocket, meeting_id: int) -> None:
+    state: AppState = websocket.app.state.hop
+    # Kiosks authenticate with a token, never a cookie: no ambient authority to protect,
+    # but a browser page from another site must still not drive the kiosk.
+    if not origin_allowed(websocket, state.settings.allowed_origins, by_cookie=False):
+        await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
+    device = await run_in_threadpool(authorize, state, _token(websocket), meeting_id)
+    if device is None:
+        await websocket.close(code=CLOSE_POLICY, reason="not allowed")
+        return
+    await websocket.accept()
+    await KioskConnection(state, websocket, meeting_id, device).run()
+
+
+class KioskConnection:
+    """One kiosk: a receiver (frames and taps) and an analyser (the newest frame)."""
+
+    def __init__(
+        self, state: AppState, websocket: WebSocket, meeting_id: int, device: KioskDevice
+    ) -> None:
+        self.state = state
+        self.websocket = websocket
+        self.meeting_id = meeting_id
+        self.device = device
+        self.pending: bytes | None = None
+        self.ready = asyncio.Event()
+        self.send_lock = asyncio.Lock()
+        self.offers: dict[int, int] = {}  # person id offered in the grey zone -> track id
+        self.replaced = 0  # frames dropped because a newer one arrived
+
+    async def run(self) -> None:
+        receiver = asyncio.create_task(self._receive_loop())
+        analyser = asyncio.create_task(self._analyse_loop())
+        try:
+            await asyncio.wait({receiver, analyser}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (receiver, analyser):
+                task.cancel()
+            for task in (receiver, analyser):
+                with contextlib.suppress(BaseException):
+                    await task
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.websocket.close(), timeout=1)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self.send_lock:
+            await self.websocket.send_text(json.dumps(message, ensure_ascii=False))
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await asyncio.wait_for(
+                    self.websocket.receive(), timeout=IDLE_TIMEOUT_SECONDS
+                )
+            except (TimeoutError, WebSocketDisconnect, RuntimeError):
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("bytes") is not None:
+                self._offer_frame(message["bytes"])
+            elif message.get("text") is not None:
+                await self._on_text(message["text"])
+
+    def _offer_frame(self, data: bytes) -> None:
+        if self.pending is not None:
+            self.replaced += 1  # the older frame is never analysed
+        self.pending = data
+        self.ready.set()
+
+    async def _analyse_loop(self) -> None:
+        while True:
+            await self.ready.wait()
+            self.ready.clear()
+            data, self.pending = self.pending, None
+            if data is None:
+                continue
+            try:
+                reply = await self._analyse(data)
+            except Exception as error:
+                reply = ws_error(error, {})
+            await self.send(reply)
+
+    async def _analyse(self, data: bytes) -> dict[str, Any]:
+        kiosk = self.device.kiosk
+        now = time.monotonic()
+        frame = await faces.analyse_frame(self.state, data, kiosk.frame_options(now))
+        meeting_faces = await run_in_threadpool(self._load)
+        update = kiosk.decide(frame.analysis, meeting_faces.gallery, now)
+        arrivals = await run_in_threadpool(
+            self._record, meeting_faces, update.check_ins, frame.codes
+        )
+        described = [frames.describe_decision(meeting_faces, face) for face in update.faces]
+        self.offers = {
+            candidate["person_id"]: face["track_id"]
+            for face in described
+            if face["state"] == FaceState.confirm
+            for candidate in face["candidates"]
+        }
+        return {
+            "type": "faces",
+            "width": frame.analysis.width,
+            "height": frame.analysis.height,
+            "faces": described,
+            "checked_in": [arrival.as_dict() for arrival in arrivals],
+        }
+
+    def _load(self) -> MeetingFaces:
+        with faces.open_session(self.state) as session:
+            return frames.load_meeting_faces(
+                session=session, meeting_id=self.meeting_id, cache=faces.services(self.state).cache
+            )
+
+    def _record(
+        self, meeting_faces: MeetingFaces, check_ins: list[CheckIn], codes: list[str]
+    ) -> list[Arrival]:
+        with faces.open_session(self.state) as session:
+            arrivals = frames.record_face_check_ins(
+                session=session,
+                meeting_id=self.meeting_id,
+                faces=meeting_faces,
+                check_ins=check_ins,
+                kiosk=self.device.name,
+            )
+            if codes:
+                arrivals += frames.record_qr_check_ins(
+                    session=session,
+                    meeting_id=self.meeting_id,
+                    faces=meeting_faces,
+                    codes=codes,
+                    signer=faces.services(self.state).signer,
+                    kiosk=self.device.name,
+                )
+            return arrivals
+
+    async def _on_text(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            await self.send({"type": "error", "error": "InvalidMessage", "detail": "Not JSON"})
+            return
+        try:
+            reply = await self._handle(message)
+        except Exception as error:
+            reply = ws_error(error, message)
+        await self.send(reply)
+
+    async def _handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        kind = message.get("type")
+        if kind == "ping":
+            return {"type": "pong"}
+        if kind != "confirm":
+            return {"type": "error", "error": "UnknownType", "detail": f"Unknown type {kind!r}"}
+        person_id = message.get("person_id")
+        if not isinstance(person_id, int) or person_id not in self.offers:
+            raise NotOfferedError("That name was not offered for a face in front of the kiosk")
+        track_id = self.offers[person_id]
+        check_in = self.device.kiosk.confirm(
+            track_id=track_id, person_id=person_id, now=time.monotonic()
+        )
+        self.offers.clear()
+        meeting_faces = await run_in_threadpool(self._load)
+        arrivals = await run_in_threadpool(
+            self._record, meeting_faces, [check_in] if check_in else [], []
+        )
+        return {
+            "type": "confirmed",
+            **meeting_faces.label(person_id),
+            "checked_in": [arrival.as_dict() for arrival in arrivals],
+        }
