@@ -3,9 +3,12 @@
 from fastapi import APIRouter
 
 from web.pages import (
+    checkin_desk,
     editor,
     editor_agenda,
     editor_documents,
+    enrol,
+    kiosk,
     login,
     meetings,
     my,
@@ -25,5 +28,8 @@ for module in (
     my,
     room,
     projector,
+    checkin_desk,
+    kiosk,
+    enrol,
 ):
     router.include_router(module.router)

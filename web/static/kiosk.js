@@ -1,0 +1,152 @@
+// Hop kiosk: camera frames to /ws/kiosk/{meeting} as JPEG, boxes and greetings from the answers.
+//
+// One frame in flight: the next is sent when the answer arrives (or after a timeout), at most
+// MAX_FPS per second, so a slow server never builds a backlog (it keeps only the newest anyway).
+(function () {
+  "use strict";
+  var body = document.body;
+  var meetingId = body.getAttribute("data-kiosk-meeting");
+  var token = body.getAttribute("data-kiosk-token");
+  var video = document.getElementById("kiosk-video");
+  var overlay = document.getElementById("kiosk-overlay");
+  var greeting = document.getElementById("kiosk-greeting");
+  var confirmBox = document.getElementById("kiosk-confirm");
+  var capture = document.createElement("canvas");
+  var MAX_FPS = 4, ANSWER_TIMEOUT_MS = 2000, MAX_WIDTH = 640, GREETING_MS = 4000;
+  var socket = null, waiting = false, sentAt = 0, attempt = 0, greetTimer = null;
+  var COLORS = { checked_in: "#2ecc71", present: "#2ecc71", confirm: "#ffd166",
+    unknown: "#e74c3c", detecting: "#5dade2", blink: "#ffd166" };
+
+  function label(name, values) {
+    var text = body.getAttribute("data-label-" + name) || "";
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.replace("%(" + key + ")s", values[key]);
+    });
+    return text;
+  }
+
+  function say(text, ok) {
+    greeting.textContent = text;
+    greeting.classList.toggle("ok", !!ok);
+  }
+
+  function greet(person) {
+    var text = label("hello", { name: person.name });
+    if (person.seat) text += " — " + label("seat", { seat: person.seat });
+    say(text, true);
+    clearTimeout(greetTimer);
+    greetTimer = setTimeout(function () { greetTimer = null; say("", false); }, GREETING_MS);
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/kiosk/" + meetingId +
+      "?token=" + encodeURIComponent(token));
+    socket.binaryType = "arraybuffer";
+    socket.onopen = function () { attempt = 0; waiting = false; };
+    socket.onmessage = function (event) {
+      var message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      handle(message);
+    };
+    socket.onclose = function (event) {
+      if (event.code === 1008) { say(label("offline"), false); return; }
+      attempt += 1;
+      setTimeout(connect, Math.min(10000, 500 * Math.pow(2, attempt)) * Math.random());
+    };
+  }
+
+  function handle(message) {
+    if (message.type === "faces" || message.type === "error") waiting = false;
+    if (message.type === "faces") {
+      draw(message);
+      (message.checked_in || []).forEach(greet);
+      offer(message.faces || []);
+    } else if (message.type === "confirmed") {
+      confirmBox.hidden = true;
+      if (message.name) greet(message);
+    }
+  }
+
+  function draw(message) {
+    overlay.width = message.width || overlay.width;
+    overlay.height = message.height || overlay.height;
+    var ctx = overlay.getContext("2d");
+    ctx.clearRect(0, 0, overlay.width, overlay.height);
+    ctx.lineWidth = 4;
+    ctx.font = "bold 22px sans-serif";
+    (message.faces || []).forEach(function (face) {
+      var b = face.box, color = COLORS[face.state] || "#fff";
+      ctx.strokeStyle = color;
+      ctx.strokeRect(b.left, b.top, b.right - b.left, b.bottom - b.top);
+      var text = face.name || (face.state === "unknown" ? "?" : "");
+      if (face.state === "blink") text = label("blink");
+      if (!text) return;
+      // The overlay is mirrored like the video: write the text un-mirrored.
+      ctx.save();
+      ctx.scale(-1, 1);
+      ctx.fillStyle = color;
+      ctx.fillText(text, -b.right, Math.max(b.top - 8, 20));
+      ctx.restore();
+    });
+    var unknown = (message.faces || []).some(function (f) { return f.state === "unknown"; });
+    if (unknown && !(message.checked_in || []).length && !greetTimer) say(label("unknown"), false);
+  }
+
+  function offer(faces) {
+    var names = [];
+    faces.forEach(function (face) {
+      if (face.state === "confirm") names = names.concat(face.candidates || []);
+    });
+    if (!names.length) return;
+    confirmBox.innerHTML = "";
+    var prompt = document.createElement("p");
+    prompt.textContent = label("confirm");
+    confirmBox.appendChild(prompt);
+    names.forEach(function (person) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = person.name + (person.seat ? " · " + person.seat : "");
+      button.addEventListener("click", function () {
+        if (socket && socket.readyState === 1) {
+          socket.send(JSON.stringify({ type: "confirm", person_id: person.person_id }));
+        }
+      });
+      confirmBox.appendChild(button);
+    });
+    confirmBox.hidden = false;
+  }
+
+  function tick() {
+    var now = Date.now();
+    var due = !waiting || now - sentAt > ANSWER_TIMEOUT_MS;
+    if (due && socket && socket.readyState === 1 && video.videoWidth) {
+      var scale = Math.min(1, MAX_WIDTH / video.videoWidth);
+      capture.width = Math.round(video.videoWidth * scale);
+      capture.height = Math.round(video.videoHeight * scale);
+      capture.getContext("2d").drawImage(video, 0, 0, capture.width, capture.height);
+      waiting = true;
+      sentAt = now;
+      capture.toBlob(function (blob) {
+        if (blob && socket && socket.readyState === 1) socket.send(blob);
+      }, "image/jpeg", 0.8);
+    }
+    setTimeout(tick, 1000 / MAX_FPS);
+  }
+
+  document.getElementById("kiosk-fullscreen").addEventListener("click", function () {
+    if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
+  });
+
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    say(label("camera"), false);
+    return;
+  }
+  navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, facingMode: "user" }, audio: false })
+    .then(function (stream) {
+      video.srcObject = stream;
+      connect();
+      tick();
+    })
+    .catch(function () { say(label("camera"), false); });
+})();
