@@ -37,7 +37,9 @@ def projector_agenda(request: Request, screen: ScreenDep, session: SessionDep) -
 
 
 @router.get("/projector/{meeting_id}/poll", response_class=HTMLResponse)
-def projector_poll(request: Request, screen: ScreenDep) -> HTMLResponse:
-    return render(
-        request, "fragments/projector_poll.html", {"meeting": screen.meeting, "poll": None}
-    )
+def projector_poll(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
+    """The open poll's progress, then the published result with its verdict."""
+    from web.pages.poll_views import screen_poll
+
+    row = screen_poll(session=session, meeting=screen.meeting)
+    return render(request, "fragments/projector_poll.html", {"meeting": screen.meeting, "row": row})

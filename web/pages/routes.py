@@ -13,6 +13,7 @@ from web.pages import (
     meetings,
     my,
     people,
+    polls,
     projector,
     room,
 )
@@ -27,6 +28,7 @@ for module in (
     editor_documents,
     my,
     room,
+    polls,
     projector,
     checkin_desk,
     kiosk,

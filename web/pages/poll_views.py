@@ -1,0 +1,96 @@
+"""What the voting pages show of a meeting's polls, gathered from the voting services."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from meetings import documents as docs
+from meetings import scheduling
+from models import MyBallot, Person, Poll, PollStatus, QuorumStatus
+from models.meeting import Meeting
+from voting import ballots, polls, tally
+
+SHOWN_ON_SCREENS = (PollStatus.open, PollStatus.closed, PollStatus.published)
+
+
+@dataclass
+class PollRow:
+    """A poll on the console: the quorum before it opens, progress while open, then the result."""
+
+    poll: Poll
+    quorum: QuorumStatus | None = None
+    progress: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class BallotEntry:
+    """One ballot the viewer may cast: their own, or that of a member whose proxy they hold."""
+
+    poll: Poll
+    mine: MyBallot
+    on_behalf_of: int | None = None
+    name: str | None = None
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = f"{self.poll.id}-{self.on_behalf_of or 'self'}"
+
+
+def poll_row(session: Session, poll: Poll) -> PollRow:
+    assert poll.id is not None
+    row = PollRow(poll=poll)
+    if poll.status == PollStatus.draft:
+        row.quorum = polls.quorum_status(session=session, poll=poll)
+    elif poll.status == PollStatus.open:
+        row.progress = tally.progress(session=session, poll_id=poll.id)
+    elif poll.status in (PollStatus.closed, PollStatus.published):
+        row.result = poll.result
+    return row
+
+
+def console_data(*, session: Session, meeting: Meeting, viewer: Person) -> dict[str, Any]:
+    """The console: the meeting's polls with their state, its agenda and documents."""
+    rows = polls.list_polls(session=session, meeting=meeting, viewer=viewer)
+    return {
+        "meeting": meeting,
+        "rows": [poll_row(session, poll) for poll in reversed(rows)],
+        "agenda": scheduling.list_agenda(session=session, meeting=meeting),
+        "documents": docs.list_documents(session=session, meeting=meeting, viewer=viewer),
+    }
+
+
+def ballot_data(*, session: Session, meeting: Meeting, viewer: Person) -> dict[str, Any]:
+    """The open polls the viewer may vote in (or has voted in), for themselves and by proxy."""
+    entries: list[BallotEntry] = []
+    for poll in polls.list_polls(
+        session=session, meeting=meeting, viewer=viewer, status=PollStatus.open
+    ):
+        mine = ballots.my_ballot(session=session, poll=poll, viewer=viewer)
+        if mine.eligible or mine.voted:
+            entries.append(BallotEntry(poll=poll, mine=mine))
+        for member in mine.represents:
+            theirs = ballots.my_ballot(
+                session=session, poll=poll, viewer=viewer, on_behalf_of=member
+            )
+            if theirs.eligible or theirs.voted:
+                person = session.get(Person, member)
+                name = person.full_name if person else str(member)
+                entries.append(BallotEntry(poll=poll, mine=theirs, on_behalf_of=member, name=name))
+    return {"meeting": meeting, "entries": entries, "viewer": viewer}
+
+
+def screen_poll(*, session: Session, meeting: Meeting) -> PollRow | None:
+    """The poll a hall screen shows: the open one, else the one that ended last."""
+    query = select(Poll).where(
+        Poll.meeting_id == meeting.id, col(Poll.status).in_(SHOWN_ON_SCREENS)
+    )
+    shown = list(session.exec(query))
+    if not shown:
+        return None
+    opened = [poll for poll in shown if poll.status == PollStatus.open]
+    if opened:
+        return poll_row(session, max(opened, key=lambda poll: poll.id or 0))
+    latest = max(shown, key=lambda poll: (poll.closed_at is not None, poll.closed_at, poll.id))
+    return poll_row(session, latest)
