@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from web import cli_faces
 from web.settings import get_settings
 
 app = typer.Typer(
@@ -94,6 +95,9 @@ def create_user(
         person = create_person(session=session, data=data)
         typer.echo(f"Created {person.username} ({person.role}).")
     engine.dispose()
+
+
+cli_faces.register(app)  # enroll, purge-faces, eval-faces, kiosk
 
 
 def main() -> None:

@@ -1,0 +1,298 @@
+"""`hop enroll`, `hop purge-faces`, `hop eval-faces` and `hop kiosk`: face check-in from a shell."""
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from web.settings import get_settings
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+
+
+def register(app: typer.Typer) -> None:
+    """Add the face commands to the `hop` app."""
+    app.command("enroll")(enroll)
+    app.command("purge-faces")(purge_faces)
+    app.command(
+        "eval-faces", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+    )(eval_faces)
+    app.command("kiosk")(kiosk)
+
+
+@contextmanager
+def _database() -> Iterator[Any]:
+    from sqlmodel import Session
+
+    from models.db import make_engine
+
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+# -- enroll -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EnrolSummary:
+    enrolled: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+
+
+def find_person(session: Any, folder: str) -> Any:
+    """The person a folder names: by username, else by full name (underscores as spaces)."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from models import Person
+
+    person = session.exec(select(Person).where(Person.username == folder.lower())).first()
+    if person is not None:
+        return person
+    name = folder.replace("_", " ").strip().casefold()
+    matches = session.exec(select(Person).where(func.lower(col(Person.full_name)) == name)).all()
+    if not matches:  # SQLite lowercases ASCII only: compare Vietnamese names in Python
+        everyone = session.exec(select(Person)).all()
+        matches = [p for p in everyone if p.full_name.casefold() == name]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _photos(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _analyse(paths: list[Path], workers: int) -> Iterator[tuple[Path, Any]]:
+    """Each photo's enrolment face or the error refusing it; in a pool when workers > 0."""
+    from checkin import engine
+    from checkin.pool import FacePool
+    from models.errors import HopError
+
+    if workers <= 0:
+        for path in paths:
+            try:
+                yield path, engine.analyse_enrolment_photo(path.read_bytes())
+            except HopError as error:
+                yield path, error
+        return
+    with FacePool(workers=workers, max_pending=len(paths) + 1) as pool:
+        futures = [(p, pool.submit(engine.analyse_enrolment_photo, p.read_bytes())) for p in paths]
+        for path, future in futures:
+            try:
+                yield path, future.result()
+            except HopError as error:
+                yield path, error
+
+
+def enroll(
+    folder: Annotated[Path, typer.Argument(help="One sub-folder of photos per person")],
+    consent_by: Annotated[
+        str, typer.Option("--consent-by", help="Username of the operator recording consent")
+    ],
+    workers: Annotated[int, typer.Option(help="Face engine processes (0: in this process)")] = 2,
+) -> None:
+    """Enrol faces from DIR/<username or full name>/*.jpg; consent recorded by --consent-by."""
+    from checkin import gallery
+    from checkin.crypto import FaceCipher
+    from checkin.engine import EnrolmentFace
+
+    if not folder.is_dir():
+        typer.echo(f"hop enroll: {folder} is not a folder", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    cipher = FaceCipher.from_secret(settings.resolved_secret_key)
+    summary = EnrolSummary()
+    with _database() as session:
+        operator = find_person(session, consent_by)
+        if operator is None or operator.username != consent_by.lower():
+            typer.echo(f"hop enroll: no user {consent_by!r} to record the consent", err=True)
+            raise typer.Exit(2)
+        plan: list[tuple[Any, Path]] = []
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+            person = find_person(session, sub.name)
+            photos = _photos(sub)
+            if person is None:
+                summary.skipped.append((sub.name, "no person with this username or full name"))
+            elif not photos:
+                summary.skipped.append((sub.name, "no JPEG or PNG photos"))
+            else:
+                plan += [(person, photo) for photo in photos]
+        people = {person.id: person for person, _ in plan}
+        for person in people.values():
+            if gallery.active_consent(session=session, person_id=person.id) is None:
+                gallery.record_consent(
+                    session=session,
+                    person_id=person.id,
+                    recorded_by=operator.id,
+                    note=f"hop enroll {folder.name}",
+                )
+        owners = {photo: person for person, photo in plan}
+        with typer.progressbar(length=len(plan), label="Enrolling") as bar:
+            for path, result in _analyse([photo for _, photo in plan], workers):
+                bar.update(1)
+                label = f"{path.parent.name}/{path.name}"
+                if not isinstance(result, EnrolmentFace):
+                    summary.skipped.append((label, f"{type(result).__name__}: {result.detail}"))
+                    continue
+                stored = gallery.enrol_face(
+                    session=session,
+                    cipher=cipher,
+                    person_id=owners[path].id,
+                    face=result,
+                    source=label,
+                    created_by=operator.id,
+                )
+                summary.enrolled.append(label)
+                if stored.warning:
+                    summary.warnings.append(f"{label}: {stored.warning}")
+    _print_summary(summary)
+
+
+def _print_summary(summary: EnrolSummary) -> None:
+    typer.echo(f"Enrolled {len(summary.enrolled)} photos; skipped {len(summary.skipped)}.")
+    for warning in summary.warnings:
+        typer.echo(f"  warning: {warning}")
+    for what, why in summary.skipped:
+        typer.echo(f"  skipped {what}: {why}")
+
+
+# -- purge-faces ------------------------------------------------------------------------------
+
+
+def purge_faces(
+    person: Annotated[str | None, typer.Option("--person", help="Username or full name")] = None,
+    older_than: Annotated[
+        int | None, typer.Option("--older-than", help="Faces enrolled more than DAYS ago")
+    ] = None,
+) -> None:
+    """Delete biometric data: one person's faces, or every face older than DAYS."""
+    from checkin import gallery
+
+    if (person is None) == (older_than is None):
+        typer.echo("hop purge-faces: give either --person or --older-than", err=True)
+        raise typer.Exit(2)
+    with _database() as session:
+        if person is not None:
+            found = find_person(session, person)
+            if found is None:
+                typer.echo(f"hop purge-faces: no person {person!r}", err=True)
+                raise typer.Exit(1)
+            result = gallery.purge_person(session=session, person_id=found.id)
+            typer.echo(f"Deleted {result.faces} faces of {found.username}.")
+        else:
+            assert older_than is not None
+            if older_than < 0:
+                typer.echo("hop purge-faces: --older-than cannot be negative", err=True)
+                raise typer.Exit(2)
+            result = gallery.purge_older_than(session=session, days=older_than)
+            typer.echo(f"Deleted {result.faces} faces enrolled more than {older_than} days ago.")
+
+
+# -- eval-faces -------------------------------------------------------------------------------
+
+
+def eval_faces(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="One sub-folder of photos per person")],
+) -> None:
+    """True/false accept rates on your own labelled photos (options: --enrol K, --accept …)."""
+    from checkin import evaluate
+
+    raise typer.Exit(evaluate.main([str(folder), *ctx.args]))
+
+
+# -- kiosk ------------------------------------------------------------------------------------
+
+
+def _source(camera: str) -> Any:
+    import cv2
+
+    capture = cv2.VideoCapture(int(camera) if camera.isdigit() else camera)
+    if not capture.isOpened():
+        typer.echo(f"hop kiosk: cannot open {camera}", err=True)
+        raise typer.Exit(2)
+    return capture
+
+
+def _frames(capture: Any, *, is_file: bool, max_width: int) -> Iterator[bytes]:
+    """JPEG frames; a video file plays at its own speed (frames that fall behind are dropped)."""
+    import cv2
+
+    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+    start = time.monotonic()
+    index = 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return
+        index += 1
+        if is_file and index / fps < time.monotonic() - start:
+            continue  # the file runs ahead of the server: keep only current frames
+        if frame.shape[1] > max_width:
+            scale = max_width / frame.shape[1]
+            frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if ok:
+            yield jpeg.tobytes()
+
+
+def kiosk_url(server: str, meeting: int) -> str:
+    base = server.rstrip("/")
+    scheme, _, rest = base.partition("://")
+    ws_scheme = {"https": "wss", "http": "ws", "wss": "wss", "ws": "ws"}.get(scheme, "ws")
+    return f"{ws_scheme}://{rest or scheme}/ws/kiosk/{meeting}"
+
+
+def kiosk(
+    camera: Annotated[str, typer.Option(help="Camera index, RTSP URL or video file")] = "0",
+    server: Annotated[str, typer.Option(help="Hop server URL")] = "http://127.0.0.1:8000",
+    token: Annotated[str, typer.Option(help="Kiosk device token", envvar="HOP_KIOSK_TOKEN")] = "",
+    meeting: Annotated[int, typer.Option(help="Meeting id")] = 0,
+    max_seconds: Annotated[float, typer.Option(help="Stop after this long (0: never)")] = 0.0,
+    max_width: Annotated[int, typer.Option(help="Frames are shrunk to this width")] = 640,
+    verbose: Annotated[bool, typer.Option(help="Print every answer")] = False,
+) -> None:
+    """Stream an OpenCV source to the kiosk websocket and print the decisions."""
+    from websockets.sync.client import connect
+
+    if not token or not meeting:
+        typer.echo("hop kiosk: --token and --meeting are required", err=True)
+        raise typer.Exit(2)
+    capture = _source(camera)
+    is_file = not camera.isdigit() and "://" not in camera
+    deadline = time.monotonic() + max_seconds if max_seconds > 0 else None
+    headers = {"Authorization": f"Bearer {token}"}
+    checked_in = 0
+    try:
+        with connect(kiosk_url(server, meeting), additional_headers=headers) as socket:
+            for jpeg in _frames(capture, is_file=is_file, max_width=max_width):
+                if deadline is not None and time.monotonic() > deadline:
+                    break
+                socket.send(jpeg)
+                answer = json.loads(socket.recv(timeout=30))
+                checked_in += _print_answer(answer, verbose)
+    finally:
+        capture.release()
+    typer.echo(f"Checked in: {checked_in}.")
+
+
+def _print_answer(answer: dict[str, Any], verbose: bool) -> int:
+    if answer.get("type") == "error":
+        typer.echo(f"error: {answer.get('error')}: {answer.get('detail')}", err=True)
+        return 0
+    if verbose:
+        states = ", ".join(f"{f['state']}:{f.get('name') or '?'}" for f in answer["faces"])
+        typer.echo(f"faces: {states or '-'}")
+    for person in answer.get("checked_in", []):
+        seat = f", seat {person['seat']}" if person.get("seat") else ""
+        typer.echo(f"checked in: {person['name']}{seat} ({person['method']})")
+    return len(answer.get("checked_in", []))
