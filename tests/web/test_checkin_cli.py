@@ -122,6 +122,7 @@ def test_hop_kiosk_streams_a_file_and_checks_in(
     # A short "video": the same 480p probe for two seconds.
     video = tmp_path / "door.avi"
     frame = cv2.imread(str(PEOPLE.parent / "probes" / "obama-480p.jpg"))
+    assert frame is not None
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"MJPG"), 5, frame.shape[1::-1])
     for _ in range(10):
         writer.write(frame)
