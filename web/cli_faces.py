@@ -223,8 +223,8 @@ def _source(camera: str) -> Any:
     return capture
 
 
-def _frames(capture: Any, *, is_file: bool, max_width: int) -> Iterator[bytes]:
-    """JPEG frames; a video file plays at its own speed (frames that fall behind are dropped)."""
+def _frames(capture: Any, *, realtime: bool, max_width: int) -> Iterator[bytes]:
+    """JPEG frames; with `realtime`, a video file plays at its own speed (late frames dropped)."""
     import cv2
 
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
@@ -235,7 +235,7 @@ def _frames(capture: Any, *, is_file: bool, max_width: int) -> Iterator[bytes]:
         if not ok:
             return
         index += 1
-        if is_file and index / fps < time.monotonic() - start:
+        if realtime and index / fps < time.monotonic() - start:
             continue  # the file runs ahead of the server: keep only current frames
         if frame.shape[1] > max_width:
             scale = max_width / frame.shape[1]
@@ -260,6 +260,9 @@ def kiosk(
     max_seconds: Annotated[float, typer.Option(help="Stop after this long (0: never)")] = 0.0,
     max_width: Annotated[int, typer.Option(help="Frames are shrunk to this width")] = 640,
     verbose: Annotated[bool, typer.Option(help="Print every answer")] = False,
+    realtime: Annotated[
+        bool, typer.Option(help="Play a video file at its own speed, dropping late frames")
+    ] = False,
 ) -> None:
     """Stream an OpenCV source to the kiosk websocket and print the decisions."""
     from websockets.sync.client import connect
@@ -268,13 +271,12 @@ def kiosk(
         typer.echo("hop kiosk: --token and --meeting are required", err=True)
         raise typer.Exit(2)
     capture = _source(camera)
-    is_file = not camera.isdigit() and "://" not in camera
     deadline = time.monotonic() + max_seconds if max_seconds > 0 else None
     headers = {"Authorization": f"Bearer {token}"}
     checked_in = 0
     try:
         with connect(kiosk_url(server, meeting), additional_headers=headers) as socket:
-            for jpeg in _frames(capture, is_file=is_file, max_width=max_width):
+            for jpeg in _frames(capture, realtime=realtime, max_width=max_width):
                 if deadline is not None and time.monotonic() > deadline:
                     break
                 socket.send(jpeg)
