@@ -1,0 +1,456 @@
+"""Voting benchmark: N eligible delegates (default 1,000) each cast one ballot within one second.
+
+    .venv/bin/python -m bench.voting [--voters N] [--databases sqlite,postgresql]
+
+For each database: a fresh migrated database (SQLite in a temporary folder; on PostgreSQL a
+database of its own, created and dropped here), N delegates invited with a voting right and
+checked in, a login session each (created directly, no password hashing), and an open named
+yes/no/abstain poll, all through the services. One real uvicorn server process; client
+processes open every delegate's meeting websocket first, then each delegate sends its ballot at
+its own moment spread evenly over one second and waits for its acknowledgement on its socket.
+Measured: cast → acknowledgement p50/p99, acknowledged, stored (ballot rows), lost
+(acknowledged but not stored), double (stored twice for one voter) and the tally at closing.
+A table, then as the last line one JSON object. Traffic goes to 127.0.0.1 only.
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DATABASE = "hop_bench_voting"
+TARGET_P99_MS = {"sqlite": 1000.0, "postgresql": 500.0}
+CHOICES = ("yes", "no", "abstain")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What the clients need: the meeting, the poll, and each voter's id and session token."""
+
+    database_url: str
+    meeting_id: int
+    poll_id: int
+    after: int
+    voters: list[tuple[int, str]]
+
+
+# Setup, through the services ---------------------------------------------------------------
+
+
+def create_postgres_database() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+
+
+def drop_postgres_database() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+
+
+def prepare(database_url: str, voters: int) -> Scene:
+    """Migrate, then a clerk, a meeting, N checked-in delegates with sessions, an open poll."""
+    from sqlmodel import Session
+
+    from models.db import make_engine
+    from models.migrate import upgrade
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            return _populate(session, database_url, voters)
+    finally:
+        engine.dispose()
+
+
+def _populate(session: Any, database_url: str, count: int) -> Scene:
+    from checkin import attendance
+    from meetings import people, scheduling
+    from models import (
+        AttendanceMethod,
+        InvitationCreate,
+        Meeting,
+        MeetingCreate,
+        PersonCreate,
+        PollCreate,
+        Role,
+    )
+    from models.base import utcnow
+    from voting import polls
+    from web.auth import start_session
+
+    clerk = people.create_person(
+        session=session,
+        data=PersonCreate(username="bench_clerk", full_name="Thư ký", role=Role.secretariat),
+    )
+    start = utcnow()
+    meeting = scheduling.create_meeting(
+        session=session,
+        data=MeetingCreate(
+            title="Kỳ họp biểu quyết", start_at=start, end_at=start + _hours(3), location="A"
+        ),
+        creator=clerk,
+    )
+    voters: list[tuple[int, str]] = []
+    for n in range(count):
+        person = people.create_person(
+            session=session,
+            data=PersonCreate(username=f"daibieu{n:05d}", full_name=f"Đại biểu {n:05d}"),
+        )
+        assert person.id is not None
+        invitation = InvitationCreate(person_id=person.id, voting_right=True)
+        scheduling.invite(session=session, meeting=meeting, data=invitation)
+        attendance.record_check_in(
+            session=session, meeting=meeting, person_id=person.id, method=AttendanceMethod.manual
+        )
+        voters.append((person.id, start_session(session, person=person, hours=2)))
+    data = PollCreate(title="Thông qua nghị quyết", quorum_fraction="1/2")
+    poll = polls.open_poll(
+        session=session,
+        poll=polls.create_poll(session=session, meeting=meeting, data=data, creator=clerk),
+    )
+    session.expire_all()
+    refreshed = session.get(Meeting, meeting.id)
+    assert meeting.id is not None
+    assert poll.id is not None
+    assert refreshed is not None
+    return Scene(database_url, meeting.id, poll.id, refreshed.event_seq, voters)
+
+
+def _hours(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(hours=n)
+
+
+# The server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def raise_nofile() -> None:
+    """Thousands of sockets need more file descriptors than the usual soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def start_server(database_url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HOP_")}
+    env.update(HOP_DATABASE_URL=database_url, HOP_DATA_DIR=str(data_dir), HOP_SECRET_KEY=SECRET_KEY)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "web.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws",
+        "websockets-sansio",
+        "--log-level",
+        "warning",
+        "--backlog",
+        "4096",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=raise_nofile)
+
+
+def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
+    import httpx2 as httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the server process exited")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server on port {port} did not start")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# Clients: one process per share of the voters ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cast:
+    """One voter's ballot: what, when, and how it went."""
+
+    voter_id: int
+    choice: str
+    latency_ms: float | None
+    error: str | None = None
+
+
+async def _vote(connection: Any, poll_id: int, voter_id: int, at: float, timeout: float) -> Cast:
+    choice = CHOICES[voter_id % len(CHOICES)]
+    nonce = uuid.uuid4().hex
+    await asyncio.sleep(max(0.0, at - time.monotonic()))
+    sent = time.monotonic()
+    body = {"type": "ballot", "poll_id": poll_id, "choice": choice, "nonce": nonce}
+    await connection.send(json.dumps(body))
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = json.loads(await connection.recv())
+                if message.get("type") == "ballot.ack" and message.get("nonce") == nonce:
+                    return Cast(voter_id, choice, (time.monotonic() - sent) * 1000)
+                if message.get("type") == "error" and message.get("ref") == nonce:
+                    return Cast(voter_id, choice, None, str(message.get("error")))
+    except TimeoutError:
+        return Cast(voter_id, choice, None, "timeout")
+
+
+async def _client_share(
+    conn: Connection, port: int, scene: Scene, share: list[tuple[int, str]], timeout: float
+) -> list[Cast]:
+    from websockets.asyncio.client import connect
+
+    url = f"ws://127.0.0.1:{port}/ws/meetings/{scene.meeting_id}?after={scene.after}"
+    origin = f"http://127.0.0.1:{port}"
+    opened = asyncio.Semaphore(64)
+
+    async def open_one(token: str) -> Any:
+        async with opened:
+            return await connect(
+                url,
+                additional_headers={"Cookie": f"hop_session={token}", "Origin": origin},
+                compression=None,
+                ping_interval=None,
+                max_queue=None,
+                open_timeout=60,
+            )
+
+    sockets = await asyncio.gather(*(open_one(token) for _, token in share))
+    conn.send("ready")
+    start_at, spread = conn.recv()
+    offsets = [float(offset) for offset in spread]
+    casts = await asyncio.gather(
+        *(
+            _vote(socket_, scene.poll_id, voter_id, start_at + offset, timeout)
+            for socket_, (voter_id, _), offset in zip(sockets, share, offsets, strict=True)
+        )
+    )
+    await asyncio.gather(*(socket_.close() for socket_ in sockets), return_exceptions=True)
+    return list(casts)
+
+
+def client_main(
+    conn: Connection, port: int, scene: Scene, share: list[tuple[int, str]], timeout: float
+) -> None:
+    raise_nofile()
+    try:
+        casts = asyncio.run(_client_share(conn, port, scene, share, timeout))
+        conn.send([cast.__dict__ for cast in casts])
+    except Exception as error:  # report, so that the parent does not wait for ever
+        conn.send(f"error: {error!r}")
+    finally:
+        conn.close()
+
+
+def run_clients(port: int, scene: Scene, processes: int, timeout: float) -> list[Cast]:
+    """Connect every voter, then cast: voter i at start + i/N s (shares interleaved)."""
+    context = multiprocessing.get_context("spawn")
+    voters = scene.voters
+    total = len(voters)
+    shares = [list(range(k, total, processes)) for k in range(processes)]
+    workers: list[tuple[Any, Connection]] = []
+    for indexes in shares:
+        parent, child = context.Pipe()
+        share = [voters[i] for i in indexes]
+        worker = context.Process(target=client_main, args=(child, port, scene, share, timeout))
+        worker.start()
+        workers.append((worker, parent))
+    for _, parent in workers:
+        if not parent.poll(180):
+            raise RuntimeError("clients did not connect in time")
+        ready = parent.recv()
+        if ready != "ready":
+            raise RuntimeError(f"a client process failed: {ready}")
+    start_at = time.monotonic() + 0.5
+    for (_, parent), indexes in zip(workers, shares, strict=True):
+        parent.send((start_at, [i / total for i in indexes]))
+    casts: list[Cast] = []
+    for worker, parent in workers:
+        answer = parent.recv() if parent.poll(timeout + 60) else "error: no answer"
+        if isinstance(answer, str):
+            raise RuntimeError(f"a client process failed: {answer}")
+        casts.extend(Cast(**row) for row in answer)
+        worker.join(10)
+    return casts
+
+
+# Checking the stored ballots ----------------------------------------------------------------
+
+
+def check(scene: Scene, casts: list[Cast]) -> dict[str, Any]:
+    """Stored, lost, double, and whether the tally at closing matches the acknowledged casts."""
+    from sqlalchemy import func
+    from sqlmodel import Session, col, select
+
+    from models import Ballot, Poll
+    from models.db import make_engine
+    from voting import polls
+
+    engine = make_engine(scene.database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            rows = session.exec(
+                select(Ballot.voter_id, func.count())
+                .where(Ballot.poll_id == scene.poll_id)
+                .group_by(col(Ballot.voter_id))
+            ).all()
+            stored_voters = {voter for voter, _ in rows}
+            acked = {cast.voter_id for cast in casts if cast.latency_ms is not None}
+            poll = session.get(Poll, scene.poll_id)
+            assert poll is not None
+            result = polls.close_poll(session=session, poll=poll)
+    finally:
+        engine.dispose()
+    expected = dict.fromkeys(CHOICES, 0)
+    for cast in casts:
+        if cast.voter_id in stored_voters:
+            expected[cast.choice] += 1
+    counted = {option["id"]: option["votes"] for option in result["options"]}
+    counted["abstain"] = result["abstentions"]
+    return {
+        "stored": sum(n for _, n in rows),
+        "lost": len(acked - stored_voters),
+        "double": sum(n - 1 for _, n in rows if n > 1),
+        "tally_ok": counted == expected and result["ballots"] == len(stored_voters),
+    }
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return round(ordered[index], 1)
+
+
+def run_one(database: str, voters: int, processes: int, timeout: float) -> dict[str, Any]:
+    """One database: prepare, serve, cast, check; the PostgreSQL database is dropped after."""
+    with tempfile.TemporaryDirectory(prefix="hop-bench-voting-") as folder:
+        workdir = Path(folder)
+        if database == "sqlite":
+            url = f"sqlite:///{workdir / 'hop.db'}"
+        else:
+            url = create_postgres_database()
+        try:
+            began = time.monotonic()
+            scene = prepare(url, voters)
+            setup_s = time.monotonic() - began
+            port = free_port()
+            server = start_server(url, workdir / "var", port)
+            try:
+                wait_healthy(port, server)
+                casts = run_clients(port, scene, processes, timeout)
+            finally:
+                stop_server(server)
+            figures = check(scene, casts)
+        finally:
+            if database == "postgresql":
+                drop_postgres_database()
+    latencies = [cast.latency_ms for cast in casts if cast.latency_ms is not None]
+    errors = sorted({cast.error for cast in casts if cast.error})
+    return {
+        "voters": voters,
+        "acked": len(latencies),
+        **{key: figures[key] for key in ("stored", "lost", "double")},
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "tally_ok": figures["tally_ok"],
+        "errors": errors,
+        "setup_s": round(setup_s, 1),
+    }
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    columns = ("voters", "acked", "stored", "lost", "double", "p50_ms", "p99_ms", "max_ms")
+    lines = [
+        f"{'database':<11}" + "".join(f"{name:>9}" for name in columns) + "  p99 target  tally"
+    ]
+    for database, row in results.items():
+        target = TARGET_P99_MS[database]
+        met = row["p99_ms"] is not None and row["p99_ms"] <= target
+        cells = "".join(f"{str(row[name]):>9}" for name in columns)
+        verdict = f"{'≤' if met else '>'} {target:.0f} ms"
+        lines.append(
+            f"{database:<11}{cells}  {verdict:<10}  {'ok' if row['tally_ok'] else 'WRONG'}"
+        )
+        if row["errors"]:
+            lines.append(f"  errors: {', '.join(row['errors'])}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.voting", description=__doc__)
+    parser.add_argument("--voters", type=int, default=1000, help="delegates (default 1000)")
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql"
+    )
+    parser.add_argument("--processes", type=int, default=2, help="client processes")
+    parser.add_argument("--timeout", type=float, default=30.0, help="longest wait for an ack, s")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    raise_nofile()
+    results: dict[str, dict[str, Any]] = {}
+    for database in [name.strip() for name in args.databases.split(",") if name.strip()]:
+        if database not in TARGET_P99_MS:
+            raise SystemExit(f"unknown database {database!r}")
+        print(f"{database}: {args.voters} voters…", file=sys.stderr, flush=True)
+        processes = max(1, min(args.processes, args.voters))
+        results[database] = run_one(database, args.voters, processes, args.timeout)
+    print(table(results))
+    keys = ("voters", "acked", "stored", "lost", "double", "p50_ms", "p99_ms")
+    print(json.dumps({db: {key: row[key] for key in keys} for db, row in results.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
