@@ -34,6 +34,7 @@ class TrackerSettings:
     window_s: float = 2.0
     cooldown_s: float = 60.0
     iou_min: float = 0.3
+    max_shift: float = 0.75  # a face may move this share of its size between frames
     track_ttl_s: float = 1.0  # a track unseen for longer is dropped
     reverify_s: float = 1.0  # a settled face is re-identified at least this often
     # A face unknown for unknown_grace_s (a visitor, not someone still turning towards the
@@ -146,10 +147,10 @@ class KioskTracker:
         self._checked_in = {p: t for p, t in self._checked_in.items() if now - t < cooldown}
 
     def _associate(self, boxes: list[Box]) -> dict[int, _Track]:
-        """Greedy matching of boxes to live tracks by IoU, best overlap first."""
+        """Greedy matching of boxes to live tracks, best score first (see _affinity)."""
         scored = sorted(
             (
-                (box.iou(track.box), index, track.id)
+                (self._affinity(box, track.box), index, track.id)
                 for index, box in enumerate(boxes)
                 for track in self._tracks.values()
             ),
@@ -157,13 +158,28 @@ class KioskTracker:
         )
         pairs: dict[int, _Track] = {}
         used: set[int] = set()
-        for overlap, index, track_id in scored:
-            if overlap < self.settings.iou_min:
+        for score, index, track_id in scored:
+            if score <= 0:
                 break
             if index not in pairs and track_id not in used:
                 pairs[index] = self._tracks[track_id]
                 used.add(track_id)
         return pairs
+
+    def _affinity(self, box: Box, previous: Box) -> float:
+        """Overlap when the boxes overlap enough; else a small score for a face of the same
+        size that moved less than `max_shift` of its size (a few frames a second on a moving
+        head leave little overlap)."""
+        overlap = box.iou(previous)
+        if overlap >= self.settings.iou_min:
+            return overlap
+        size, before = max(box.size, 1), max(previous.size, 1)
+        if not 0.67 <= size / before <= 1.5:
+            return 0.0
+        shift = _centre_distance(box, previous) / max(size, before)
+        return (
+            0.01 * (1 - shift / self.settings.max_shift) if shift < self.settings.max_shift else 0.0
+        )
 
     def _new_track(self, box: Box, now: float) -> _Track:
         track = _Track(id=next(self._ids), box=box, last_seen=now)
@@ -266,3 +282,9 @@ class KioskTracker:
 def _prune(items: "deque[Any]", oldest: float) -> None:
     while items and items[0][0] < oldest:
         items.popleft()
+
+
+def _centre_distance(a: Box, b: Box) -> float:
+    dx = (a.left + a.right - b.left - b.right) / 2
+    dy = (a.top + a.bottom - b.top - b.bottom) / 2
+    return float((dx * dx + dy * dy) ** 0.5)

@@ -183,3 +183,13 @@ def test_accepts_of_someone_else_in_between_reset_agreement() -> None:
     tracker.update([Observation(LEFT, accept(2))], now=0.2)
     assert tracker.update([Observation(LEFT, accept(1))], now=0.4).check_ins == []
     assert tracker.update([Observation(LEFT, accept(1))], now=0.6).check_ins
+
+
+def test_a_face_that_moved_a_little_without_overlap_keeps_its_track() -> None:
+    tracker = KioskTracker()
+    first = tracker.update([Observation(LEFT, accept(1))], now=0.0)
+    shifted = nudge(LEFT, 70)  # IoU 0.18, the centre moved 0.7 of the face's size
+    assert shifted.iou(LEFT) < 0.3
+    second = tracker.update([Observation(shifted, accept(1))], now=0.3)
+    assert second.faces[0].track_id == first.faces[0].track_id
+    assert [c.person_id for c in second.check_ins] == [1]
