@@ -5,6 +5,7 @@ transaction (published after the commit). Checking in someone already present, o
 someone absent, changes nothing and records nothing.
 """
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -199,6 +200,24 @@ def present_person_ids(*, session: Session, meeting_id: int) -> set[int]:
     """Who is present now: people whose latest row is a check-in."""
     latest = latest_entries(session=session, meeting_id=meeting_id)
     return {pid for pid, row in latest.items() if row.kind == AttendanceKind.check_in}
+
+
+def present_among(*, session: Session, meeting_id: int, person_ids: Iterable[int]) -> set[int]:
+    """Which of these people are present now (one query, however many)."""
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    latest = (
+        select(func.max(col(AttendanceEntry.id)))
+        .where(AttendanceEntry.meeting_id == meeting_id, col(AttendanceEntry.person_id).in_(ids))
+        .group_by(col(AttendanceEntry.person_id))
+    )
+    rows = session.exec(
+        select(AttendanceEntry.person_id).where(
+            col(AttendanceEntry.id).in_(latest), AttendanceEntry.kind == AttendanceKind.check_in
+        )
+    )
+    return set(rows)
 
 
 def is_present(*, session: Session, meeting_id: int, person_id: int) -> bool:

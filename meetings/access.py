@@ -27,7 +27,8 @@ def can_view(session: Session, *, meeting: Meeting, viewer: Person) -> bool:
         return True
     assert meeting.id is not None
     assert viewer.id is not None
-    return find_invitation(session, meeting_id=meeting.id, person_id=viewer.id) is not None
+    invitation = find_invitation(session, meeting_id=meeting.id, person_id=viewer.id)
+    return sees(meeting=meeting, viewer=viewer, invitation=invitation)
 
 
 def can_manage(session: Session, *, meeting: Meeting, viewer: Person) -> bool:
@@ -37,6 +38,18 @@ def can_manage(session: Session, *, meeting: Meeting, viewer: Person) -> bool:
     assert meeting.id is not None
     assert viewer.id is not None
     invitation = find_invitation(session, meeting_id=meeting.id, person_id=viewer.id)
+    return manages(meeting=meeting, viewer=viewer, invitation=invitation)
+
+
+def sees(*, meeting: Meeting, viewer: Person, invitation: Invitation | None) -> bool:
+    """can_view, given the viewer's invitation to the meeting (already read)."""
+    return is_staff(viewer) or meeting.chair_id == viewer.id or invitation is not None
+
+
+def manages(*, meeting: Meeting, viewer: Person, invitation: Invitation | None) -> bool:
+    """can_manage, given the viewer's invitation to the meeting (already read)."""
+    if is_staff(viewer) or meeting.chair_id == viewer.id:
+        return True
     return invitation is not None and invitation.role == MeetingRole.chair
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import (
@@ -24,15 +23,18 @@ from models import (
     SecretChoice,
     SecretVoter,
 )
-from models.base import as_utc, utcnow
+from models.base import as_utc
 from models.events import record_event
 from voting.choices import normalize_choice
-from voting.eligibility import check_proxy, check_voter, eligibility_reason, represented_by
+from voting.eligibility import (
+    Facts,
+    check_proxy,
+    check_voter,
+    eligibility_reason,
+    represented_by,
+)
 from voting.errors import AlreadyVotedError, DeadlinePassedError, PollClosedError, PollNotOpenError
-from voting.locking import locked_poll
 from voting.secrecy import nonce_hash, receipt_code
-
-ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -45,41 +47,68 @@ class Caster:
     @classmethod
     def of(cls, person: Person, on_behalf_of: int | None) -> "Caster":
         assert person.id is not None
-        if on_behalf_of is None or on_behalf_of == person.id:
-            return cls(voter_id=person.id, holder_id=None)
-        return cls(voter_id=on_behalf_of, holder_id=person.id)
+        return cls.of_id(person.id, on_behalf_of)
+
+    @classmethod
+    def of_id(cls, person_id: int, on_behalf_of: int | None) -> "Caster":
+        if on_behalf_of is None or on_behalf_of == person_id:
+            return cls(voter_id=person_id, holder_id=None)
+        return cls(voter_id=on_behalf_of, holder_id=person_id)
 
 
 def cast_ballot(
     *, session: Session, poll: Poll, voter: Person, cast: BallotCast, now: datetime | None = None
 ) -> BallotAck:
     """Cast (or, where allowed, change) the voter's ballot, or the ballot of the member whose
-    proxy they hold (cast.on_behalf_of). Commits; returns the acknowledgement."""
-    caster = Caster.of(voter, cast.on_behalf_of)
-    poll_id = poll.id
-    assert poll_id is not None
-    for attempt in range(ATTEMPTS):
-        try:
-            with locked_poll(session, poll_id, exclusive=False) as current:
-                ack = _cast(session, current, caster, cast, now or utcnow())
-                session.commit()
-                return ack
-        except IntegrityError:
-            # Another cast for this voter committed first: look again and answer as to it.
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    proxy they hold (cast.on_behalf_of). Commits; returns the acknowledgement. A batch of one:
+    see voting.batch.cast_ballots."""
+    from voting.batch import PendingCast, cast_ballots
+
+    assert poll.id is not None
+    assert voter.id is not None
+    (outcome,) = cast_ballots(
+        session=session, poll_id=poll.id, casts=[PendingCast(voter.id, cast)], now=now
+    )
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
-def _cast(
-    session: Session, poll: Poll, caster: Caster, cast: BallotCast, now: datetime
-) -> BallotAck:
+@dataclass
+class Decision:
+    """What one cast comes to: its acknowledgement, and the rows to write (none for a resend).
+    Named polls: the ballot (new or changed). Secret polls: the voter's mark and the choice,
+    to be written apart."""
+
+    ack: BallotAck
+    ballot: Ballot | None = None
+    mark: SecretVoter | None = None
+    choice: SecretChoice | None = None
+    first: bool = False  # a new voter: progress moves
+
+
+def decide(
+    session: Session,
+    poll: Poll,
+    caster: Caster,
+    cast: BallotCast,
+    now: datetime,
+    *,
+    existing: Ballot | SecretVoter | None,
+    facts: Facts,
+) -> Decision:
+    """Check one cast against the poll (locked by the caller), the voter's existing ballot or
+    mark, and the eligibility facts; raise the reason it cannot be taken."""
     if poll.secret:
-        return _cast_secret(session, poll, caster, cast, now)
-    return _cast_named(session, poll, caster, cast, now)
+        assert existing is None or isinstance(existing, SecretVoter)
+        return _decide_secret(session, poll, caster, cast, now, existing, facts)
+    assert existing is None or isinstance(existing, Ballot)
+    return _decide_named(session, poll, caster, cast, now, existing, facts)
 
 
-def _check_may_cast(session: Session, poll: Poll, caster: Caster, now: datetime) -> None:
+def _check_may_cast(
+    session: Session, poll: Poll, caster: Caster, now: datetime, facts: Facts
+) -> None:
     if poll.status in (PollStatus.closed, PollStatus.published, PollStatus.cancelled):
         raise PollClosedError(f"The poll is {poll.status}: no more ballots")
     if poll.status != PollStatus.open:
@@ -87,10 +116,14 @@ def _check_may_cast(session: Session, poll: Poll, caster: Caster, now: datetime)
     if poll.deadline is not None and as_utc(poll.deadline) <= now:
         raise DeadlinePassedError(f"The deadline passed at {as_utc(poll.deadline).isoformat()}")
     if caster.holder_id is None:
-        check_voter(session=session, poll=poll, voter_id=caster.voter_id)
+        check_voter(session=session, poll=poll, voter_id=caster.voter_id, facts=facts)
     else:
         check_proxy(
-            session=session, poll=poll, holder_id=caster.holder_id, represented_id=caster.voter_id
+            session=session,
+            poll=poll,
+            holder_id=caster.holder_id,
+            represented_id=caster.voter_id,
+            facts=facts,
         )
 
 
@@ -110,16 +143,19 @@ def _ack(poll: Poll, caster: Caster, nonce: str, at: datetime | str) -> BallotAc
     )
 
 
-def _cast_named(
-    session: Session, poll: Poll, caster: Caster, cast: BallotCast, now: datetime
-) -> BallotAck:
+def _decide_named(
+    session: Session,
+    poll: Poll,
+    caster: Caster,
+    cast: BallotCast,
+    now: datetime,
+    ballot: Ballot | None,
+    facts: Facts,
+) -> Decision:
     hashed = nonce_hash(salt=poll.salt, voter_id=caster.voter_id, nonce=cast.nonce)
-    ballot = session.exec(
-        select(Ballot).where(Ballot.poll_id == poll.id, Ballot.voter_id == caster.voter_id)
-    ).first()
     if ballot is not None and hashed in ballot.nonces:
-        return _ack(poll, caster, cast.nonce, ballot.nonces[hashed])
-    _check_may_cast(session, poll, caster, now)
+        return Decision(_ack(poll, caster, cast.nonce, ballot.nonces[hashed]))
+    _check_may_cast(session, poll, caster, now, facts)
     choice = normalize_choice(poll, cast)
     first = ballot is None
     if ballot is None:
@@ -131,48 +167,40 @@ def _cast_named(
         ballot.changed_at = now
     ballot.choice, ballot.cast_by_id = choice, caster.holder_id
     ballot.nonces = {**ballot.nonces, hashed: now.isoformat()}
-    session.add(ballot)
-    session.flush()
-    if first:
-        _counted(session, poll)
-    return _ack(poll, caster, cast.nonce, now)
+    return Decision(_ack(poll, caster, cast.nonce, now), ballot=ballot, first=first)
 
 
-def _cast_secret(
-    session: Session, poll: Poll, caster: Caster, cast: BallotCast, now: datetime
-) -> BallotAck:
+def _decide_secret(
+    session: Session,
+    poll: Poll,
+    caster: Caster,
+    cast: BallotCast,
+    now: datetime,
+    mark: SecretVoter | None,
+    facts: Facts,
+) -> Decision:
     hashed = nonce_hash(salt=poll.salt, voter_id=caster.voter_id, nonce=cast.nonce)
-    mark = session.exec(
-        select(SecretVoter).where(
-            SecretVoter.poll_id == poll.id, SecretVoter.voter_id == caster.voter_id
-        )
-    ).first()
     if mark is not None and mark.nonce_hash == hashed:
-        return _ack(poll, caster, cast.nonce, mark.received_at)
-    _check_may_cast(session, poll, caster, now)
+        return Decision(_ack(poll, caster, cast.nonce, mark.received_at))
+    _check_may_cast(session, poll, caster, now, facts)
     choice = normalize_choice(poll, cast)
     if mark is not None:
         raise AlreadyVotedError("A ballot was already cast; a secret ballot cannot be changed")
     assert poll.id is not None
-    # Who first (the unique constraint decides a race), then what: two rows, no shared key.
-    session.add(
-        SecretVoter(
-            poll_id=poll.id,
-            voter_id=caster.voter_id,
-            cast_by_id=caster.holder_id,
-            nonce_hash=hashed,
-            received_at=now,
-        )
+    # Who and what: two rows, no shared key; the caller writes them apart.
+    new_mark = SecretVoter(
+        poll_id=poll.id,
+        voter_id=caster.voter_id,
+        cast_by_id=caster.holder_id,
+        nonce_hash=hashed,
+        received_at=now,
     )
-    session.flush()
     receipt = receipt_code(salt=poll.salt, voter_id=caster.voter_id, nonce=cast.nonce)
-    session.add(SecretChoice(poll_id=poll.id, choice=choice, receipt=receipt))
-    session.flush()
-    _counted(session, poll)
-    return _ack(poll, caster, cast.nonce, now)
+    secret = SecretChoice(poll_id=poll.id, choice=choice, receipt=receipt)
+    return Decision(_ack(poll, caster, cast.nonce, now), mark=new_mark, choice=secret, first=True)
 
 
-def _counted(session: Session, poll: Poll) -> None:
+def counted(session: Session, poll: Poll) -> None:
     """A managers-only trigger for live progress: the poll, never the voter or the choice.
     Recorded last: it locks the meeting's event counter until the commit."""
     record_event(

@@ -1,11 +1,13 @@
 """Who may vote: members with a voting right, present unless the poll says otherwise, and
 members represented by a proxy holder who is present."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from checkin.attendance import is_present, present_person_ids
+from checkin.attendance import is_present, present_among, present_person_ids
 from models import Eligibility, Invitation, Person, Poll, Proxy
 from voting.errors import (
     NotCheckedInError,
@@ -66,36 +68,117 @@ def represented_by(*, session: Session, meeting_id: int, holder_id: int) -> list
     return sorted(session.exec(query))
 
 
-def check_voter(*, session: Session, poll: Poll, voter_id: int) -> None:
+class Facts(Protocol):
+    """What the eligibility checks need to know about people in the poll's meeting."""
+
+    def invitation(self, person_id: int) -> Invitation | None: ...
+    def present(self, person_id: int) -> bool: ...
+    def holds_proxy(self, holder_id: int, represented_id: int) -> bool: ...
+    def name(self, person_id: int) -> str: ...
+
+
+class SessionFacts:
+    """Facts read from the database one question at a time (a single cast)."""
+
+    def __init__(self, session: Session, meeting_id: int) -> None:
+        self.session, self.meeting_id = session, meeting_id
+
+    def invitation(self, person_id: int) -> Invitation | None:
+        return _invitation(self.session, self.meeting_id, person_id)
+
+    def present(self, person_id: int) -> bool:
+        return is_present(session=self.session, meeting_id=self.meeting_id, person_id=person_id)
+
+    def holds_proxy(self, holder_id: int, represented_id: int) -> bool:
+        query = select(Proxy.id).where(
+            Proxy.meeting_id == self.meeting_id,
+            Proxy.holder_id == holder_id,
+            Proxy.represented_id == represented_id,
+        )
+        return self.session.exec(query).first() is not None
+
+    def name(self, person_id: int) -> str:
+        return _name(self.session, person_id)
+
+
+class LoadedFacts:
+    """Facts about a set of people read once, each kind in one query when first asked
+    (a batch of casts): invitations, presence, proxies."""
+
+    def __init__(self, session: Session, meeting_id: int, person_ids: Iterable[int]) -> None:
+        self.session, self.meeting_id = session, meeting_id
+        self.person_ids = sorted(set(person_ids))
+        self._invitations: dict[int, Invitation] | None = None
+        self._present: frozenset[int] | None = None
+        self._proxies: frozenset[tuple[int, int]] | None = None
+
+    def invitation(self, person_id: int) -> Invitation | None:
+        if self._invitations is None:
+            rows = self.session.exec(
+                select(Invitation).where(
+                    Invitation.meeting_id == self.meeting_id,
+                    col(Invitation.person_id).in_(self.person_ids),
+                )
+            )
+            self._invitations = {row.person_id: row for row in rows}
+        return self._invitations.get(person_id)
+
+    def present(self, person_id: int) -> bool:
+        if self._present is None:
+            self._present = frozenset(
+                present_among(
+                    session=self.session, meeting_id=self.meeting_id, person_ids=self.person_ids
+                )
+            )
+        return person_id in self._present
+
+    def holds_proxy(self, holder_id: int, represented_id: int) -> bool:
+        if self._proxies is None:
+            rows = self.session.exec(
+                select(Proxy.holder_id, Proxy.represented_id).where(
+                    Proxy.meeting_id == self.meeting_id,
+                    col(Proxy.holder_id).in_(self.person_ids),
+                )
+            )
+            self._proxies = frozenset((holder, represented) for holder, represented in rows)
+        return (holder_id, represented_id) in self._proxies
+
+    def name(self, person_id: int) -> str:
+        return _name(self.session, person_id)
+
+
+def check_voter(*, session: Session, poll: Poll, voter_id: int, facts: Facts | None = None) -> None:
     """Raise the reason this person may not vote in the poll for themselves."""
-    invitation = _invitation(session, poll.meeting_id, voter_id)
+    facts = facts or SessionFacts(session, poll.meeting_id)
+    invitation = facts.invitation(voter_id)
     if invitation is None:
         raise NotInvitedError("You are not invited to this meeting")
     if not invitation.voting_right:
         raise NoVotingRightError("You have no voting right in this meeting")
-    if poll.eligibility == Eligibility.present and not _present(session, poll, voter_id):
+    if poll.eligibility == Eligibility.present and not facts.present(voter_id):
         raise NotCheckedInError("Check in first: this poll is for members present in the hall")
 
 
-def check_proxy(*, session: Session, poll: Poll, holder_id: int, represented_id: int) -> None:
+def check_proxy(
+    *,
+    session: Session,
+    poll: Poll,
+    holder_id: int,
+    represented_id: int,
+    facts: Facts | None = None,
+) -> None:
     """Raise the reason the holder may not vote for the represented member now."""
-    proxy = session.exec(
-        select(Proxy).where(
-            Proxy.meeting_id == poll.meeting_id,
-            Proxy.holder_id == holder_id,
-            Proxy.represented_id == represented_id,
-        )
-    ).first()
-    name = _name(session, represented_id)
-    if proxy is None:
-        raise NotProxyHolderError(f"You do not hold the proxy of {name}")
-    invitation = _invitation(session, poll.meeting_id, represented_id)
+    facts = facts or SessionFacts(session, poll.meeting_id)
+    if not facts.holds_proxy(holder_id, represented_id):
+        raise NotProxyHolderError(f"You do not hold the proxy of {facts.name(represented_id)}")
+    invitation = facts.invitation(represented_id)
     if invitation is None or not invitation.voting_right:
+        name = facts.name(represented_id)
         raise NoVotingRightError(f"{name} has no voting right in this meeting")
-    if not _present(session, poll, holder_id):
+    if not facts.present(holder_id):
         raise NotCheckedInError("Check in first: a proxy counts only while its holder is present")
-    if _present(session, poll, represented_id):
-        raise NotEligibleError(f"{name} is present and votes in person")
+    if facts.present(represented_id):
+        raise NotEligibleError(f"{facts.name(represented_id)} is present and votes in person")
 
 
 def eligibility_reason(
@@ -117,10 +200,6 @@ def _invitation(session: Session, meeting_id: int, person_id: int) -> Invitation
         Invitation.meeting_id == meeting_id, Invitation.person_id == person_id
     )
     return session.exec(query).first()
-
-
-def _present(session: Session, poll: Poll, person_id: int) -> bool:
-    return is_present(session=session, meeting_id=poll.meeting_id, person_id=person_id)
 
 
 def _name(session: Session, person_id: int) -> str:

@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from models import BallotAck, BallotCast, Person
-from models.events import PUBLISH
-from voting import ballots, polls, tally
-from voting.errors import InvalidBallotError, NotEligibleError, PollNotFoundError
+from models import BallotCast
+from voting import tally
+from voting.errors import InvalidBallotError, NotEligibleError
+from web import ballot_writer
 from web.state import AppState
 from web.ws import Viewer
 
@@ -36,14 +36,16 @@ def install(state: AppState) -> None:
 async def handle_ballot(
     state: AppState, viewer: Viewer, meeting_id: int, message: dict[str, Any]
 ) -> dict[str, Any]:
-    """Cast the ballot in a worker thread and acknowledge it to this socket only."""
+    """Cast the ballot through the poll's batch writer and acknowledge it to this socket only."""
     if viewer.person is None or viewer.person.id is None:
         raise NotEligibleError("Devices cannot vote: log in as a delegate")
     poll_id = message.get("poll_id")
     if not isinstance(poll_id, int) or isinstance(poll_id, bool):
         raise InvalidBallotError("poll_id must be a number", field="poll_id")
     cast = parse_ballot(message)
-    ack = await run_in_threadpool(_cast, state, viewer.person.id, meeting_id, poll_id, cast)
+    ack = await ballot_writer.writer(state).cast(
+        person_id=viewer.person.id, poll_id=poll_id, cast=cast, meeting_id=meeting_id
+    )
     return {"type": "ballot.ack", **ack.model_dump(mode="json")}
 
 
@@ -55,20 +57,6 @@ def parse_ballot(message: dict[str, Any]) -> BallotCast:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         raise InvalidBallotError(f"{field}: {first['msg']}", field=field) from None
-
-
-def _cast(
-    state: AppState, person_id: int, meeting_id: int, poll_id: int, cast: BallotCast
-) -> BallotAck:
-    with worker_session(state) as session:
-        session.info[PUBLISH] = state.hub.publish_threadsafe
-        person = session.get(Person, person_id)
-        if person is None or not person.active:
-            raise NotEligibleError("Your account is not active")
-        poll = polls.get_poll(session=session, poll_id=poll_id, viewer=person)
-        if poll.meeting_id != meeting_id:
-            raise PollNotFoundError(f"Poll {poll_id} not found")
-        return ballots.cast_ballot(session=session, poll=poll, voter=person, cast=cast)
 
 
 class ProgressComputer:

@@ -19,7 +19,15 @@ from models import (
     QuorumStatus,
 )
 from voting import ballots, export, polls, proxies, tally
-from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep, StaffUser
+from web import ballot_writer
+from web.deps import (
+    CurrentUser,
+    ManagedMeetingDep,
+    MeetingDep,
+    SessionDep,
+    StaffUser,
+    StateDep,
+)
 
 router = APIRouter(tags=["polls"])
 
@@ -108,11 +116,16 @@ def cancel_poll(poll: ManagedPollDep, session: SessionDep) -> PollPublic:
 
 
 @router.post("/polls/{poll_id}/ballots")
-def cast_ballot(
-    data: BallotCast, poll: PollDep, session: SessionDep, person: CurrentUser
+async def cast_ballot(
+    data: BallotCast, poll: PollDep, person: CurrentUser, session: SessionDep, state: StateDep
 ) -> BallotAck:
-    """Cast a ballot; the same nonce again returns the same acknowledgement."""
-    return ballots.cast_ballot(session=session, poll=poll, voter=person, cast=data)
+    """Cast a ballot; the same nonce again returns the same acknowledgement. Written by the
+    poll's batch writer together with the other casts arriving meanwhile."""
+    assert poll.id is not None
+    assert person.id is not None
+    poll_id, person_id = poll.id, person.id
+    session.close()  # hold no connection while waiting for the writer, which needs one
+    return await ballot_writer.writer(state).cast(person_id=person_id, poll_id=poll_id, cast=data)
 
 
 @router.get("/polls/{poll_id}/my-ballot")

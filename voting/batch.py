@@ -1,0 +1,181 @@
+"""Casting many ballots of one poll in one transaction, each with its own answer.
+
+One poll lock, the poll read once, the voters' invitations, presence, proxies and existing
+ballots (or secret marks) read in one query each, then every cast checked on its own by the
+same rules as a single cast (voting.ballots.decide): a bad cast gets its own error and never
+fails the others. The valid ones are inserted together and one managers-only "poll.ballot"
+trigger is recorded for the whole batch. One ballot per (poll, voter) stays with the database:
+when an insert still meets another writer's row (IntegrityError), the batch is rolled back and
+every cast is taken again on its own. In a secret poll the choices are inserted in a random
+order, so that the order of their rows does not mirror the order of the voters' rows.
+"""
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from meetings import access
+from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, PollStatus, SecretVoter
+from models.base import utcnow
+from models.errors import HopError
+from voting.ballots import Caster, Decision, counted, decide
+from voting.eligibility import LoadedFacts
+from voting.errors import NotEligibleError, PollNotFoundError
+from voting.locking import locked_poll
+
+ATTEMPTS = 3
+_shuffler = random.SystemRandom()
+
+Outcome = BallotAck | HopError
+
+
+@dataclass(frozen=True)
+class PendingCast:
+    """One cast waiting to be written: by whom, what, and — when it came in through a
+    meeting's websocket — that meeting, which the poll must belong to and the person must see
+    (None when the caller checked the poll's visibility already)."""
+
+    person_id: int
+    cast: BallotCast
+    meeting_id: int | None = None
+
+
+def cast_ballots(
+    *,
+    session: Session,
+    poll_id: int,
+    casts: Sequence[PendingCast],
+    now: datetime | None = None,
+) -> list[Outcome]:
+    """Take the casts in order, commit once; per cast its acknowledgement or its error."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return _cast_batch(session, poll_id, casts, now or utcnow())
+        except IntegrityError:
+            # Another writer committed a ballot of one of these voters first.
+            session.rollback()
+            if len(casts) > 1:
+                return [
+                    outcome
+                    for pending in casts
+                    for outcome in cast_ballots(
+                        session=session, poll_id=poll_id, casts=[pending], now=now
+                    )
+                ]
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _cast_batch(
+    session: Session, poll_id: int, casts: Sequence[PendingCast], now: datetime
+) -> list[Outcome]:
+    with locked_poll(session, poll_id, exclusive=False) as poll:
+        outcomes: list[Outcome | None] = [None] * len(casts)
+        casters = [Caster.of_id(p.person_id, p.cast.on_behalf_of) for p in casts]
+        ids = {c.voter_id for c in casters} | {c.holder_id for c in casters if c.holder_id}
+        facts = LoadedFacts(session, poll.meeting_id, ids)
+        _check_access(session, poll, casts, facts, outcomes)
+        existing = _existing(session, poll, {c.voter_id for c in casters})
+        decisions: list[Decision] = []
+        for index, (pending, caster) in enumerate(zip(casts, casters, strict=True)):
+            if outcomes[index] is not None:
+                continue
+            try:
+                decision = decide(
+                    session,
+                    poll,
+                    caster,
+                    pending.cast,
+                    now,
+                    existing=existing.get(caster.voter_id),
+                    facts=facts,
+                )
+            except HopError as error:
+                outcomes[index] = error
+                continue
+            outcomes[index] = decision.ack
+            decisions.append(decision)
+            written = decision.ballot or decision.mark
+            if written is not None:
+                existing[caster.voter_id] = written
+        if not _write(session, poll, decisions):
+            session.rollback()  # nothing to write: release the lock
+        else:
+            session.commit()
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _check_access(
+    session: Session,
+    poll: Poll,
+    casts: Sequence[PendingCast],
+    facts: LoadedFacts,
+    outcomes: list[Outcome | None],
+) -> None:
+    """For casts from a meeting's websocket: an active account that sees the poll (as
+    voting.polls.get_poll would), in that meeting; else the error, as that path answers."""
+    checked = [i for i, pending in enumerate(casts) if pending.meeting_id is not None]
+    if not checked:
+        return
+    meeting = session.get(Meeting, poll.meeting_id)
+    ids = {casts[i].person_id for i in checked}
+    people = {
+        person.id: person for person in session.exec(select(Person).where(col(Person.id).in_(ids)))
+    }
+    for index in checked:
+        pending = casts[index]
+        person = people.get(pending.person_id)
+        if person is None or not person.active:
+            outcomes[index] = NotEligibleError("Your account is not active")
+            continue
+        invitation = facts.invitation(pending.person_id)
+        visible = meeting is not None and access.sees(
+            meeting=meeting, viewer=person, invitation=invitation
+        )
+        if visible and poll.status == PollStatus.draft:
+            assert meeting is not None
+            visible = access.manages(meeting=meeting, viewer=person, invitation=invitation)
+        if not visible or poll.meeting_id != pending.meeting_id:
+            outcomes[index] = PollNotFoundError(f"Poll {poll.id} not found")
+
+
+def _existing(session: Session, poll: Poll, voter_ids: set[int]) -> dict[int, Ballot | SecretVoter]:
+    """The voters' ballots (named) or marks (secret) in the poll, by voter."""
+    if poll.secret:
+        marks = session.exec(
+            select(SecretVoter).where(
+                SecretVoter.poll_id == poll.id, col(SecretVoter.voter_id).in_(voter_ids)
+            )
+        )
+        return {mark.voter_id: mark for mark in marks}
+    rows = session.exec(
+        select(Ballot).where(Ballot.poll_id == poll.id, col(Ballot.voter_id).in_(voter_ids))
+    )
+    return {ballot.voter_id: ballot for ballot in rows}
+
+
+def _write(session: Session, poll: Poll, decisions: list[Decision]) -> bool:
+    """Insert or update the decided rows; one progress trigger if anyone voted anew."""
+    ballots = list({id(d.ballot): d.ballot for d in decisions if d.ballot is not None}.values())
+    marks = [d.mark for d in decisions if d.mark is not None]
+    choices = [d.choice for d in decisions if d.choice is not None]
+    if not (ballots or marks):
+        return False
+    if ballots:
+        session.add_all(ballots)
+        session.flush()
+    if marks:
+        # Who first (the unique constraint decides a race), then what, in another order.
+        session.add_all(marks)
+        session.flush()
+        _shuffler.shuffle(choices)
+        session.add_all(choices)
+        session.flush()
+    if any(d.first for d in decisions):
+        counted(session, poll)
+    return True

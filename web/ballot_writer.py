@@ -1,0 +1,105 @@
+"""A writer per poll: casts from HTTP and the websocket are queued and written in batches.
+
+Each cast waits on its own future. The first cast for a poll starts a worker task; the worker
+takes everything queued for the poll (up to MAX_BATCH), writes it in one transaction in a
+worker thread (voting.batch.cast_ballots), answers every caller with its own acknowledgement or
+error, and goes on until the queue is empty, then ends. While one batch is written the next one
+gathers, so a burst costs one transaction per batch instead of one per ballot.
+"""
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from models import BallotAck, BallotCast
+from models.events import PUBLISH
+from voting.batch import Outcome, PendingCast, cast_ballots
+from web.state import AppState
+
+MAX_BATCH = 500
+KEY = "ballot_writer"
+
+
+@dataclass
+class _Queue:
+    pending: deque[tuple[PendingCast, "asyncio.Future[BallotAck]"]] = field(default_factory=deque)
+    worker: "asyncio.Task[None] | None" = None
+
+
+class BallotWriter:
+    """Queues casts per poll and writes each poll's queue in batches, one batch at a time."""
+
+    def __init__(self, state: AppState, max_batch: int = MAX_BATCH) -> None:
+        self.state = state
+        self.max_batch = max_batch
+        self.queues: dict[int, _Queue] = {}
+
+    async def cast(
+        self, *, person_id: int, poll_id: int, cast: BallotCast, meeting_id: int | None = None
+    ) -> BallotAck:
+        """The acknowledgement of this cast, or its error raised."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[BallotAck] = loop.create_future()
+        queue = self.queues.setdefault(poll_id, _Queue())
+        queue.pending.append((PendingCast(person_id, cast, meeting_id), future))
+        if queue.worker is None or queue.worker.done():
+            queue.worker = loop.create_task(self._drain(poll_id, queue))
+        return await future
+
+    async def _drain(self, poll_id: int, queue: _Queue) -> None:
+        while queue.pending:
+            batch = [
+                queue.pending.popleft() for _ in range(min(self.max_batch, len(queue.pending)))
+            ]
+            casts = [pending for pending, _ in batch]
+            try:
+                outcomes = await run_in_threadpool(self._write, poll_id, casts)
+            except BaseException as error:  # the batch failed as a whole: tell everyone
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(
+                            error if isinstance(error, Exception) else RuntimeError("cancelled")
+                        )
+                if not isinstance(error, Exception):
+                    self._fail_pending(queue)
+                    raise
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # the caller went away
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+        # No await since the last look at the queue: nothing can have been added meanwhile.
+        if self.queues.get(poll_id) is queue:
+            del self.queues[poll_id]
+
+    @staticmethod
+    def _fail_pending(queue: _Queue) -> None:
+        while queue.pending:
+            _, future = queue.pending.popleft()
+            if not future.done():
+                future.set_exception(RuntimeError("The ballot writer stopped"))
+
+    def _write(self, poll_id: int, casts: list[PendingCast]) -> list[Outcome]:
+        engine = self.state.engine
+        pool = engine.pool
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                session.info[PUBLISH] = self.state.hub.publish_threadsafe
+                return cast_ballots(session=session, poll_id=poll_id, casts=casts)
+        finally:
+            if engine.pool is not pool:  # the app was disposed meanwhile (see ws_ballots)
+                pool.dispose()
+
+
+def writer(state: AppState) -> BallotWriter:
+    """The app's ballot writer, made on first use."""
+    found = state.extras.get(KEY)
+    if not isinstance(found, BallotWriter):
+        found = state.extras[KEY] = BallotWriter(state)
+    return found
