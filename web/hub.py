@@ -22,6 +22,7 @@ log = logging.getLogger("hop.hub")
 CHANNEL = "hop:events"
 QUEUE_SIZE = 512
 PROGRESS_INTERVAL = 0.25
+HEARTBEAT_SECONDS = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class Notice:
 
 
 RESYNC = Notice(None)
+PING = Notice('{"type":"ping"}')
 Outgoing = Delivery | Notice
 
 
@@ -52,9 +54,11 @@ class Client:
     on_overflow: Callable[[], None] = lambda: None
     queue: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     overflowed: bool = False
+    quiet: bool = False  # nothing queued since the last heartbeat
 
     def offer(self, item: Outgoing) -> None:
         """Queue without waiting; a full queue means this client cannot keep up."""
+        self.quiet = False
         if self.overflowed:
             return
         try:
@@ -70,13 +74,20 @@ ProgressComputer = Callable[[int, str], Awaitable[dict[str, Any] | None]]
 class Hub:
     """Rooms of clients per meeting, fed by the in-process broker or Redis pub/sub."""
 
-    def __init__(self, redis_url: str | None = None, channel: str = CHANNEL) -> None:
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        channel: str = CHANNEL,
+        heartbeat: float = HEARTBEAT_SECONDS,
+    ) -> None:
         self.redis_url = redis_url
         self.channel = channel
+        self.heartbeat = heartbeat
         self._rooms: dict[int, set[Client]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._redis: Any = None
         self._subscriber: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._progress = ProgressCoalescer(self)
         self.subscribed = asyncio.Event()
 
@@ -84,6 +95,7 @@ class Hub:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._heartbeat = asyncio.create_task(self._beat_forever())
         if self.redis_url:
             import redis.asyncio as aioredis
 
@@ -96,10 +108,11 @@ class Hub:
 
     async def stop(self) -> None:
         self._progress.cancel_all()
-        if self._subscriber is not None:
-            self._subscriber.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._subscriber
+        for task in (self._subscriber, self._heartbeat):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._redis is not None:
             await self._redis.aclose()
 
@@ -172,6 +185,20 @@ class Hub:
         for room in self._rooms.values():
             for client in tuple(room):
                 client.offer(RESYNC)
+
+    async def _beat_forever(self) -> None:
+        """A ping to every client that was sent nothing for a heartbeat interval.
+
+        One timer for the whole process: a timeout around each client's queue wait costs a
+        timer per message and per recipient, which dominated the cost of a broadcast.
+        """
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            for room in self._rooms.values():
+                for client in tuple(room):
+                    if client.quiet:
+                        client.offer(PING)
+                    client.quiet = True
 
     def register_progress(self, event_type: str, subject: str, compute: ProgressComputer) -> None:
         """After events of this type, send computed progress at most every 250 ms."""

@@ -26,7 +26,6 @@ from web.state import AppState
 log = logging.getLogger("hop.ws")
 router = APIRouter()
 
-HEARTBEAT_SECONDS = 20.0
 IDLE_TIMEOUT_SECONDS = 60.0
 CLOSE_POLICY = 1008
 CLOSE_TOO_SLOW = 4008
@@ -167,13 +166,8 @@ class Connection:
         )
         await self._send_all(messages)
         queue = self.client.queue
-        while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
-            except TimeoutError:
-                await self.websocket.send_text('{"type":"ping"}')
-                continue
-            await self._send_item(item)
+        while True:  # the hub queues heartbeats, so no timeout per message here
+            await self._send_item(await queue.get())
 
     async def _send_item(self, item: Delivery | Notice) -> None:
         if isinstance(item, Notice):
