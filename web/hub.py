@@ -23,6 +23,7 @@ CHANNEL = "hop:events"
 QUEUE_SIZE = 512
 PROGRESS_INTERVAL = 0.25
 HEARTBEAT_SECONDS = 20.0
+REORDER_WAIT = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class Hub:
         self._subscriber: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._progress = ProgressCoalescer(self)
+        self._sequencer = Sequencer(self._fan_out)
         self.subscribed = asyncio.Event()
 
     # Life cycle -----------------------------------------------------------------------
@@ -108,6 +110,7 @@ class Hub:
 
     async def stop(self) -> None:
         self._progress.cancel_all()
+        self._sequencer.cancel_all()
         for task in (self._subscriber, self._heartbeat):
             if task is not None:
                 task.cancel()
@@ -160,16 +163,19 @@ class Hub:
             self.deliver(events)
 
     def deliver(self, events: list[CommittedEvent]) -> None:
-        """Queue each event for every client of its meeting (this process only)."""
+        """Queue each event, in sequence order, for every client of its meeting (this process)."""
         for event in events:
-            room = self._rooms.get(event.meeting_id)
-            if room:
-                text = json.dumps(event.message(), separators=(",", ":"), ensure_ascii=False)
-                everyone = event.audience == "everyone"
-                shown, hidden = Delivery(event.seq, text), Delivery(event.seq, None)
-                for client in tuple(room):
-                    client.offer(shown if everyone or client.is_manager else hidden)
-            self._progress.note(event)
+            self._sequencer.push(event)
+
+    def _fan_out(self, event: CommittedEvent) -> None:
+        room = self._rooms.get(event.meeting_id)
+        if room:
+            text = json.dumps(event.message(), separators=(",", ":"), ensure_ascii=False)
+            everyone = event.audience == "everyone"
+            shown, hidden = Delivery(event.seq, text), Delivery(event.seq, None)
+            for client in tuple(room):
+                client.offer(shown if everyone or client.is_manager else hidden)
+        self._progress.note(event)
 
     def notify(
         self, meeting_id: int, message: dict[str, Any], *, managers_only: bool = False
@@ -244,6 +250,62 @@ class Hub:
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
+
+
+class Sequencer:
+    """Puts each meeting's events back in sequence order before they are fanned out.
+
+    Transactions committed in different threads (or processes, through Redis) may publish
+    out of order. Passed on as they come, a later event makes every client of the meeting
+    see a gap and reload from the database at once; held back briefly, it follows the
+    earlier one. An event that never comes only delays the later ones by REORDER_WAIT.
+    """
+
+    def __init__(
+        self, release: Callable[[CommittedEvent], None], wait: float = REORDER_WAIT
+    ) -> None:
+        self._release = release
+        self._wait = wait
+        self._next: dict[int, int] = {}
+        self._held: dict[int, dict[int, CommittedEvent]] = {}
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+
+    def push(self, event: CommittedEvent) -> None:
+        meeting = event.meeting_id
+        expected = self._next.get(meeting)
+        if expected is not None and event.seq > expected:
+            self._held.setdefault(meeting, {})[event.seq] = event
+            if meeting not in self._timers:
+                loop = asyncio.get_running_loop()
+                self._timers[meeting] = loop.call_later(self._wait, self._give_up, meeting)
+            return
+        self._pass(event)
+        self._drain(meeting)
+
+    def _pass(self, event: CommittedEvent) -> None:
+        self._next[event.meeting_id] = max(self._next.get(event.meeting_id, 0), event.seq + 1)
+        self._release(event)
+
+    def _drain(self, meeting: int) -> None:
+        held = self._held.get(meeting)
+        while held and self._next[meeting] in held:
+            self._pass(held.pop(self._next[meeting]))
+        if held is not None and not held:
+            del self._held[meeting]
+            timer = self._timers.pop(meeting, None)
+            if timer is not None:
+                timer.cancel()
+
+    def cancel_all(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+
+    def _give_up(self, meeting: int) -> None:
+        """The missing events are lost or slow: clients will read them from the log."""
+        self._timers.pop(meeting, None)
+        held = self._held.pop(meeting, {})
+        for seq in sorted(held):
+            self._pass(held[seq])
 
 
 class ProgressCoalescer:

@@ -1,8 +1,13 @@
-"""The hub's own guarantees: quiet clients get heartbeats."""
+"""The hub's own guarantees: events go out in sequence order, quiet clients get heartbeats."""
 
 import asyncio
 
-from web.hub import PING, Client, Delivery, Hub
+from models.events import CommittedEvent
+from web.hub import PING, REORDER_WAIT, Client, Delivery, Hub
+
+
+def event(seq: int, meeting_id: int = 1) -> CommittedEvent:
+    return CommittedEvent(meeting_id, seq, "test", {"n": seq}, "everyone")
 
 
 def drained(client: Client) -> list[object]:
@@ -10,6 +15,54 @@ def drained(client: Client) -> list[object]:
     while not client.queue.empty():
         items.append(client.queue.get_nowait())
     return items
+
+
+def seqs(client: Client) -> list[int]:
+    return [item.seq for item in drained(client) if isinstance(item, Delivery)]
+
+
+def test_events_published_out_of_order_are_fanned_out_in_order() -> None:
+    async def scenario() -> None:
+        hub, client = Hub(), Client(meeting_id=1, is_manager=False)
+        hub.join(client)
+        hub.deliver([event(1)])
+        hub.deliver([event(3)])  # committed after 2, published before it
+        hub.deliver([event(4)])
+        assert seqs(client) == [1]
+        hub.deliver([event(2)])
+        assert seqs(client) == [2, 3, 4]
+
+    asyncio.run(scenario())
+
+
+def test_a_missing_event_holds_the_later_ones_only_briefly() -> None:
+    async def scenario() -> None:
+        hub, client = Hub(), Client(meeting_id=1, is_manager=False)
+        hub.join(client)
+        hub.deliver([event(1), event(3)])
+        assert seqs(client) == [1]
+        await asyncio.sleep(REORDER_WAIT * 3)
+        assert seqs(client) == [3]  # the client sees the gap and reads the log
+        hub.deliver([event(2)])  # late: passed on, the client skips what it has
+        assert seqs(client) == [2]
+
+    asyncio.run(scenario())
+
+
+def test_meetings_are_sequenced_independently() -> None:
+    async def scenario() -> None:
+        hub = Hub()
+        first, second = (
+            Client(meeting_id=1, is_manager=False),
+            Client(meeting_id=2, is_manager=False),
+        )
+        hub.join(first)
+        hub.join(second)
+        hub.deliver([event(5, 1), event(9, 2), event(6, 1), event(10, 2)])
+        assert seqs(first) == [5, 6]
+        assert seqs(second) == [9, 10]
+
+    asyncio.run(scenario())
 
 
 def test_only_quiet_clients_get_a_heartbeat() -> None:
