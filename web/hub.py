@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,46 @@ PING = Notice('{"type":"ping"}')
 Outgoing = Delivery | Notice
 
 
+class Outbox:
+    """A bounded queue read by one task: what asyncio.Queue does for a client, with less
+    work per item (a broadcast pays it once per recipient)."""
+
+    __slots__ = ("_items", "_maxsize", "_waiter")
+
+    def __init__(self, maxsize: int = QUEUE_SIZE) -> None:
+        self._items: deque[Outgoing] = deque()
+        self._maxsize = maxsize
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Outgoing) -> None:
+        if len(self._items) >= self._maxsize:
+            raise asyncio.QueueFull
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def get_nowait(self) -> Outgoing:
+        if not self._items:
+            raise asyncio.QueueEmpty
+        return self._items.popleft()
+
+    async def get(self) -> Outgoing:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.popleft()
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def qsize(self) -> int:
+        return len(self._items)
+
+
 @dataclass(eq=False)
 class Client:
     """One connected screen of one meeting."""
@@ -53,7 +94,7 @@ class Client:
     meeting_id: int
     is_manager: bool
     on_overflow: Callable[[], None] = lambda: None
-    queue: asyncio.Queue[Outgoing] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: Outbox = field(default_factory=Outbox)
     overflowed: bool = False
     quiet: bool = False  # nothing queued since the last heartbeat
 
