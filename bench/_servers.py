@@ -1,0 +1,272 @@
+"""Real Hop server processes for benchmarks: a fresh migrated database, a meeting, a projector
+token, and uvicorn subprocesses whose CPU time and memory are read from /proc."""
+
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
+PASSWORD = "bench-password-42"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What a benchmark needs to know about its database."""
+
+    database_url: str
+    data_dir: Path
+    meeting_id: int
+    item_id: int
+    username: str
+    token: str
+
+
+def raise_nofile() -> None:
+    """Thousands of sockets need more file descriptors than the usual soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def prepare_scene(workdir: Path) -> Scene:
+    """A migrated SQLite database with a clerk, a meeting with one item, a projector token."""
+    from models.db import make_engine
+    from models.migrate import upgrade
+
+    url = f"sqlite:///{workdir / 'hop.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            meeting_id, item_id, token = _populate(session)
+    finally:
+        engine.dispose()
+    return Scene(url, workdir / "var", meeting_id, item_id, "bench_clerk", token)
+
+
+def _populate(session: Session) -> tuple[int, int, str]:
+    from meetings import people, scheduling
+    from models import (
+        AgendaItemCreate,
+        DeviceKind,
+        DeviceTokenCreate,
+        MeetingCreate,
+        PersonCreate,
+        Role,
+    )
+    from models.base import utcnow
+    from web.auth import issue_device_token
+
+    clerk = people.create_person(
+        session=session,
+        data=PersonCreate(
+            username="bench_clerk", full_name="Thư ký", role=Role.secretariat, password=PASSWORD
+        ),
+    )
+    start = utcnow() + timedelta(hours=1)
+    meeting = scheduling.create_meeting(
+        session=session,
+        data=MeetingCreate(title="Bench", start_at=start, end_at=start + timedelta(hours=3)),
+        creator=clerk,
+    )
+    item = scheduling.add_agenda_item(
+        session=session, meeting=meeting, data=AgendaItemCreate(title="Khai mạc")
+    )
+    _, token = issue_device_token(
+        session,
+        data=DeviceTokenCreate(name="Projector", kind=DeviceKind.projector, meeting_id=meeting.id),
+        issuer=clerk,
+    )
+    assert meeting.id is not None
+    assert item.id is not None
+    return meeting.id, item.id, token
+
+
+def commit_directly(scene: Scene, count: int) -> int:
+    """Record events straight into the database (no server hears them); the last sequence."""
+    from models.db import make_engine
+    from models.events import record_event
+
+    engine = make_engine(scene.database_url)
+    try:
+        with Session(engine) as session:
+            for n in range(count):
+                row = record_event(
+                    session, meeting_id=scene.meeting_id, type="bench.missed", data={"n": n}
+                )
+            session.commit()
+            return row.seq
+    finally:
+        engine.dispose()
+
+
+def commit_times(scene: Scene, after: int) -> dict[int, float]:
+    """When each event after a sequence was recorded (wall clock, seconds)."""
+    from sqlmodel import col, select
+
+    from models import Event
+    from models.base import as_utc
+    from models.db import make_engine
+
+    engine = make_engine(scene.database_url)
+    try:
+        with Session(engine) as session:
+            rows = session.exec(
+                select(Event.seq, Event.created_at).where(
+                    Event.meeting_id == scene.meeting_id, col(Event.seq) > after
+                )
+            )
+            return {seq: as_utc(created).timestamp() for seq, created in rows}
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def server_env(scene: Scene, redis_url: str | None = None) -> dict[str, str]:
+    """The environment of a server process; with Redis, on a channel of its own."""
+    return {
+        **os.environ,
+        "HOP_DATABASE_URL": scene.database_url,
+        "HOP_DATA_DIR": str(scene.data_dir),
+        "HOP_SECRET_KEY": SECRET_KEY,
+        "HOP_REDIS_URL": redis_url or "",
+        "HOP_REDIS_CHANNEL": f"hop:bench:{uuid.uuid4().hex}",
+    }
+
+
+class Server:
+    """One uvicorn process serving Hop on a loopback port, restartable on the same port."""
+
+    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+        self.env = env
+        self.port = port
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "web.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--ws",
+            "websockets-sansio",
+            "--ws-per-message-deflate",
+            "false",
+            "--log-level",
+            "warning",
+        ]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until /healthz answers."""
+        self._wait(self._healthy, timeout)
+
+    def wait_listening(self, timeout: float = 30.0) -> None:
+        """Until the port accepts connections (during a storm /healthz queues behind them)."""
+        self._wait(self._listening, timeout)
+
+    def _wait(self, probe: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.pid_alive():
+                raise RuntimeError(f"server exited; see {self.log_path}")
+            if probe():
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"server on port {self.port} did not start")
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    def pid_alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the process, all threads (from /proc)."""
+        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def kill(self) -> None:
+        """Die at once, as in a crash: the kernel drops every connection."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def current_seq(scene: Scene) -> int:
+    """The meeting's last event sequence."""
+    from models import Meeting
+    from models.db import make_engine
+
+    engine = make_engine(scene.database_url)
+    try:
+        with Session(engine) as session:
+            meeting = session.get(Meeting, scene.meeting_id)
+            assert meeting is not None
+            return meeting.event_seq
+    finally:
+        engine.dispose()
