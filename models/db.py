@@ -9,6 +9,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+# Connections per engine: web.limits admits fewer HTTP requests than this at once, and short
+# websocket and writer jobs use the rest.
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
+REQUEST_LIMIT = 20
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (psycopg 3)."""
@@ -20,6 +26,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             url,
             echo=echo,
             hide_parameters=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -28,7 +36,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
     # Parameters stay out of SQL logs: they would carry ballots and biometric data.
     return create_engine(
-        url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=20, pool_pre_ping=True
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_pre_ping=True,
     )
 
 

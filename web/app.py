@@ -11,7 +11,7 @@ from sqlalchemy import text
 from checkin.pool import FacePool
 from meetings.documents import Uploads
 from meetings.storage import BlobStore
-from models.db import make_engine
+from models.db import REQUEST_LIMIT, make_engine
 from web import attendance_live, faces, ws, ws_ballots, ws_kiosk
 from web.api import auth as auth_api
 from web.api import checkin as checkin_api
@@ -23,6 +23,7 @@ from web.deps import SessionDep, csrf_protect
 from web.errors import install_error_handlers
 from web.hub import Hub
 from web.i18n import Translator
+from web.limits import ConcurrencyLimit
 from web.pages import routes as page_routes
 from web.security import SecurityMiddleware
 from web.settings import Settings, get_settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(ConcurrencyLimit, limit=REQUEST_LIMIT)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
     install_error_handlers(app)
     api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
