@@ -80,21 +80,11 @@ def record_check_in(
     at: datetime | None = None,
 ) -> AttendanceChange:
     """Check an invitee in (face, manual or QR); a no-op when they are already present."""
-    return _record(
-        session,
-        meeting,
-        AttendanceEntry(
-            meeting_id=_id(meeting),
-            person_id=person_id,
-            kind=AttendanceKind.check_in,
-            method=method,
-            distance=None if distance is None else round(float(distance), 4),
-            kiosk=kiosk,
-            operator_id=operator_id,
-            reason=reason.strip()[:500],
-            at=at or utcnow(),
-        ),
+    entry = _entry(
+        meeting, person_id, AttendanceKind.check_in, method, kiosk, operator_id, reason, at
     )
+    entry.distance = None if distance is None else round(float(distance), 4)
+    return _record(session, meeting, entry)
 
 
 def record_check_out(
@@ -109,19 +99,31 @@ def record_check_out(
     at: datetime | None = None,
 ) -> AttendanceChange:
     """Check a present invitee out; a no-op when they are not present."""
-    return _record(
-        session,
-        meeting,
-        AttendanceEntry(
-            meeting_id=_id(meeting),
-            person_id=person_id,
-            kind=AttendanceKind.check_out,
-            method=method,
-            kiosk=kiosk,
-            operator_id=operator_id,
-            reason=reason.strip()[:500],
-            at=at or utcnow(),
-        ),
+    entry = _entry(
+        meeting, person_id, AttendanceKind.check_out, method, kiosk, operator_id, reason, at
+    )
+    return _record(session, meeting, entry)
+
+
+def _entry(
+    meeting: Meeting,
+    person_id: int,
+    kind: AttendanceKind,
+    method: AttendanceMethod,
+    kiosk: str | None,
+    operator_id: int | None,
+    reason: str,
+    at: datetime | None,
+) -> AttendanceEntry:
+    return AttendanceEntry(
+        meeting_id=_id(meeting),
+        person_id=person_id,
+        kind=kind,
+        method=method,
+        kiosk=kiosk,
+        operator_id=operator_id,
+        reason=reason.strip()[:500],
+        at=at or utcnow(),
     )
 
 
