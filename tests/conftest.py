@@ -101,3 +101,9 @@ def engine(client: TestClient) -> Engine:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as db_session:
         yield db_session
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the rest of the session, and tests that call asyncio.run() cannot follow it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
