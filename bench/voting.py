@@ -18,8 +18,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +27,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from bench._servers import free_port, raise_nofile
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
@@ -145,21 +145,6 @@ def _hours(n: int) -> Any:
 
 
 # The server --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def raise_nofile() -> None:
-    """Thousands of sockets need more file descriptors than the usual soft limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else 65536
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def start_server(database_url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
