@@ -15,6 +15,7 @@ from models.db import REQUEST_LIMIT, make_engine
 from web import attendance_live, faces, ws, ws_ballots, ws_kiosk
 from web.api import auth as auth_api
 from web.api import checkin as checkin_api
+from web.api import checkin_policy as policy_api
 from web.api import documents as documents_api
 from web.api import meetings as meetings_api
 from web.api import people as people_api
@@ -80,7 +81,15 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
     install_error_handlers(app)
     api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
-    for module in (auth_api, people_api, meetings_api, documents_api, polls_api, checkin_api):
+    for module in (
+        auth_api,
+        people_api,
+        meetings_api,
+        documents_api,
+        polls_api,
+        checkin_api,
+        policy_api,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
