@@ -2,9 +2,6 @@
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +13,7 @@ import pytest
 from sqlmodel import Session
 from websockets.sync.client import ClientConnection, connect
 
+from bench._servers import Server, free_port
 from models import DeviceKind, DeviceTokenCreate, Meeting, Role
 from models.db import make_engine
 from tests.factories import PASSWORD, invite, make_meeting, make_person, pdf_bytes
@@ -40,44 +38,6 @@ if not redis_answers():
     pytest.skip(f"Redis is not answering at {REDIS_URL}", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "web.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--ws",
-        "websockets-sansio",
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(command, cwd=ROOT, env=env)
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server process exited"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError(f"server on port {port} did not start")
-
-
 @pytest.fixture
 def servers(database_url: str, tmp_path: Path) -> Iterator[tuple[int, int]]:
     env = {
@@ -89,16 +49,16 @@ def servers(database_url: str, tmp_path: Path) -> Iterator[tuple[int, int]]:
         "HOP_REDIS_CHANNEL": f"hop:test:{uuid.uuid4().hex}",
     }
     ports = free_port(), free_port()
-    processes = [start_server(env, port) for port in ports]
+    servers = [Server(env, port, tmp_path / f"server-{port}.log") for port in ports]
     try:
-        for port, process in zip(ports, processes, strict=True):
-            wait_healthy(port, process)
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_ready()
         yield ports
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture
