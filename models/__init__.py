@@ -90,6 +90,8 @@ from models.poll import (
     Verdict,
 )
 
+from models.speaker import SpeechRequest, SpeechStatus
+
 __all__ = [
     "Audience",
     "Event",
@@ -166,4 +168,6 @@ __all__ = [
     "ProxyPublic",
     "QuorumStatus",
     "Verdict",
+    "SpeechRequest",
+    "SpeechStatus",
 ]

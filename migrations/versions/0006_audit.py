@@ -1,0 +1,25 @@
+"""audit: the hash-chained audit log
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-29 01:30:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+
+revision: str = '0006'
+down_revision: str | None = '0005'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

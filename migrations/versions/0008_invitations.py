@@ -1,0 +1,25 @@
+"""invitations: e-mail invitations, reminders and reply links
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-29 01:30:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+
+revision: str = '0008'
+down_revision: str | None = '0007'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

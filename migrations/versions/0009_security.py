@@ -1,0 +1,25 @@
+"""security: rate limits, biometric opt-out and retention
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-29 01:30:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+
+revision: str = '0009'
+down_revision: str | None = '0008'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
