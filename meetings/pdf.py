@@ -1,0 +1,148 @@
+"""What every report shares: spreadsheet-safe CSV cells and PDF tables in a font that draws
+Vietnamese (DejaVu Sans when installed, else Helvetica with the diacritics folded away)."""
+
+import csv
+import functools
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# Cells a spreadsheet would run as formulas: prefix them so they stay text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Row = Sequence[str]
+
+
+@dataclass
+class Section:
+    """A heading (optional) and its tables; each table's first row is its header."""
+
+    heading: str = ""
+    tables: list[list[Row]] = field(default_factory=list)
+
+
+def safe_cells(row: Row) -> list[str]:
+    """The row with every cell that would start a formula turned into text."""
+    return [f"'{cell}" if cell.startswith(_FORMULA_START) else cell for cell in row]
+
+
+def csv_text(tables: Sequence[Sequence[Row]]) -> str:
+    """Tables one after another, a blank line between them, every cell made safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for index, table in enumerate(tables):
+        if index:
+            writer.writerow([])
+        writer.writerows(safe_cells(row) for row in table)
+    return buffer.getvalue()
+
+
+def csv_bytes(tables: Sequence[Sequence[Row]]) -> bytes:
+    """UTF-8 with a byte order mark, so that Excel shows Vietnamese rather than mojibake."""
+    return csv_text(tables).encode("utf-8-sig")
+
+
+def tables_pdf(title: str, sections: Sequence[Section], *, landscape: bool = False) -> bytes:
+    """A PDF with a title, then each section's heading and tables; sections after the first
+    start on a new page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pagesizes import landscape as turned
+    from reportlab.platypus import PageBreak, SimpleDocTemplate
+
+    story: list[Any] = []
+    for index, section in enumerate(sections):
+        if index:
+            story.append(PageBreak())
+        story += _section_story(title if index == 0 else "", section)
+    buffer = io.BytesIO()
+    size = turned(A4) if landscape else A4
+    SimpleDocTemplate(buffer, pagesize=size, title=text(title)).build(story or [_title(title)])
+    return buffer.getvalue()
+
+
+def _section_story(title: str, section: Section) -> list[Any]:
+    from reportlab.platypus import Spacer, Table
+
+    story: list[Any] = [_title(title)] if title else []
+    if section.heading:
+        story.append(_heading(section.heading))
+    regular = fonts()[0]
+    for rows in section.tables:
+        cells = [[_cell(text(value), regular) for value in row] for row in rows]
+        story += [Table(cells, style=_table_style(), repeatRows=1, hAlign="LEFT"), Spacer(1, 12)]
+    return story
+
+
+def _title(value: str) -> Any:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph
+
+    style = getSampleStyleSheet()["Title"]
+    style.fontName = fonts()[1]
+    return Paragraph(escape(text(value)), style)
+
+
+def _heading(value: str) -> Any:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph
+
+    style = getSampleStyleSheet()["Heading2"]
+    style.fontName = fonts()[1]
+    return Paragraph(escape(text(value)), style)
+
+
+def _table_style() -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    regular, bold, _ = fonts()
+    return TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), regular),
+            ("FONTNAME", (0, 0), (-1, 0), bold),
+            ("FONTSIZE", (0, 0), (-1, -1), 9),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+
+
+def _cell(value: str, font: str) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(value), ParagraphStyle("cell", fontName=font, fontSize=9))
+
+
+def escape(value: str) -> str:
+    """Text for a reportlab Paragraph, which reads a little markup."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text(value: str) -> str:
+    """The value as the PDF font can draw it."""
+    return value if fonts()[2] else ascii_fold(value)
+
+
+@functools.cache
+def fonts() -> tuple[str, str, bool]:
+    """(regular, bold, draws Vietnamese): DejaVu Sans when installed, else Helvetica."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    try:
+        pdfmetrics.registerFont(TTFont("HopSans", str(FONT_DIR / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont("HopSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    except (OSError, TTFError):
+        return "Helvetica", "Helvetica-Bold", False
+    return "HopSans", "HopSans-Bold", True
+
+
+def ascii_fold(value: str) -> str:
+    """Vietnamese without diacritics, for a font that cannot draw them."""
+    folded = unicodedata.normalize("NFKD", value.replace("đ", "d").replace("Đ", "D"))
+    return folded.encode("ascii", "ignore").decode()
