@@ -36,3 +36,46 @@ class SpeechRequest(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # Planned length of the speech, for the projector's timer; None means no limit.
     limit_seconds: int | None = Field(default=None, ge=0, le=4 * 3600)
+
+
+class SpeechCreate(SQLModel):
+    """Ask for the floor; the item defaults to the current one, the person to oneself."""
+
+    agenda_item_id: int | None = None
+    note: str = Field(default="", max_length=300)
+    # The chair or secretariat may add a present delegate who raised a hand in the hall.
+    person_id: int | None = None
+
+
+class SpeechStart(SQLModel):
+    limit_seconds: int | None = Field(default=None, ge=0, le=4 * 3600)
+
+
+class SpeechReorder(SQLModel):
+    """The waiting requests of one item, in their new order (every one of them, once)."""
+
+    agenda_item_id: int | None = None
+    speech_ids: list[int] = Field(max_length=1000)
+
+
+class SpeechPublic(SQLModel):
+    id: int
+    meeting_id: int
+    agenda_item_id: int | None
+    person_id: int
+    full_name: str
+    status: SpeechStatus
+    position: int
+    note: str
+    requested_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    limit_seconds: int | None
+
+
+class SpeakerQueue(SQLModel):
+    """An item's queue in speaking order (done, speaking, waiting) and the meeting's speaker."""
+
+    agenda_item_id: int | None
+    speaking: SpeechPublic | None
+    queue: list[SpeechPublic]

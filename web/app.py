@@ -17,14 +17,17 @@ from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
 from web.api import documents as documents_api
+from web.api import mail as mail_api
 from web.api import meetings as meetings_api
 from web.api import people as people_api
 from web.api import polls as polls_api
+from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
 from web.errors import install_error_handlers
 from web.hub import Hub
 from web.i18n import Translator
 from web.limits import ConcurrencyLimit
+from web.mail import start_reminders, stop_reminders
 from web.pages import routes as page_routes
 from web.security import SecurityMiddleware
 from web.settings import Settings, get_settings
@@ -64,9 +67,11 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         attendance_live.install(state)
         state.faces = faces.build_face_services(settings, face_pool)
         await state.hub.start()
+        reminders = start_reminders(state.engine, settings)
         try:
             yield
         finally:
+            await stop_reminders(reminders)
             await state.hub.stop()
             state.faces.close()
             state.engine.dispose()
@@ -85,8 +90,10 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         auth_api,
         people_api,
         meetings_api,
+        mail_api,
         documents_api,
         polls_api,
+        speakers_api,
         checkin_api,
         policy_api,
     ):
