@@ -10,6 +10,7 @@ from models.attendance import (
     CheckinPolicyPublic,
     CheckinPolicyUpdate,
 )
+from models.audit import AuditEntry, AuditEntryPublic, AuditHead
 from models.auth import (
     DeviceKind,
     DeviceToken,
@@ -93,6 +94,9 @@ from models.poll import (
 from models.speaker import SpeechRequest, SpeechStatus
 
 __all__ = [
+    "AuditEntry",
+    "AuditEntryPublic",
+    "AuditHead",
     "Audience",
     "Event",
     "EventPublic",
