@@ -1,0 +1,187 @@
+"""The speaker queue API: who may do what, clear errors that change nothing, live delivery."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from meetings import live, scheduling
+from models import Meeting, MeetingStatus, Person, Role
+from tests.factories import assert_error, invite, login, make_meeting, make_user
+from tests.meetings.test_speakers import check_in, start_meeting
+
+ORIGIN = {"origin": "http://testserver"}
+
+
+@dataclass
+class Room:
+    meeting: Meeting
+    clerk: Person
+    delegates: list[Person]
+    item_id: int
+
+    @property
+    def url(self) -> str:
+        return f"/api/meetings/{self.meeting.id}/speakers"
+
+
+@pytest.fixture
+def room(session: Session) -> Room:
+    clerk = make_user(session, role=Role.secretariat)
+    meeting = make_meeting(session, creator=clerk)
+    delegates = [make_user(session) for _ in range(3)]
+    for person in delegates:
+        invite(session, meeting, person)
+    for person in delegates[:2]:
+        check_in(session, meeting, person)
+    start_meeting(session, meeting)
+    item_id = scheduling.list_agenda(session=session, meeting=meeting)[0].id or 0
+    live.set_current_item(session, meeting=meeting, item_id=item_id)
+    return Room(meeting, clerk, delegates, item_id)
+
+
+def ask(client: TestClient, room: Room, person: Person) -> dict[str, Any]:
+    login(client, person)
+    response = client.post(room.url, json={"note": "Về điều 3"})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def queue(client: TestClient, room: Room) -> dict[str, Any]:
+    response = client.get(room.url)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_ask_withdraw_and_read_the_queue(client: TestClient, room: Room) -> None:
+    speech = ask(client, room, room.delegates[0])
+    assert speech["agenda_item_id"] == room.item_id
+    assert speech["full_name"] == room.delegates[0].full_name
+    assert speech["note"] == "Về điều 3"
+    assert [row["id"] for row in queue(client, room)["queue"]] == [speech["id"]]
+    withdrawn = client.post(f"{room.url}/{speech['id']}/withdraw")
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert queue(client, room)["queue"] == []
+
+
+def test_absent_delegate_gets_403_with_the_reason(client: TestClient, room: Room) -> None:
+    login(client, room.delegates[2])
+    body = assert_error(client.post(room.url, json={}), 403, "NotPresentError")
+    assert "Check in" in body["detail"]
+    assert queue(client, room)["queue"] == []
+
+
+def test_duplicate_request_is_409_and_changes_nothing(client: TestClient, room: Room) -> None:
+    first = ask(client, room, room.delegates[0])
+    assert_error(client.post(room.url, json={}), 409, "AlreadyRequestedError")
+    assert [row["id"] for row in queue(client, room)["queue"]] == [first["id"]]
+
+
+def test_bad_input_is_422_or_404(client: TestClient, room: Room) -> None:
+    login(client, room.delegates[0])
+    assert_error(client.post(room.url, json={"note": "x" * 301}), 422)
+    assert_error(client.post(room.url, json={"agenda_item_id": 99999}), 404)
+    assert_error(client.post(f"{room.url}/99999/withdraw"), 404, "SpeechNotFoundError")
+    assert_error(client.get(f"{room.url}?item_id=99999"), 404)
+    assert queue(client, room)["queue"] == []
+
+
+def test_delegates_cannot_run_the_queue(client: TestClient, room: Room) -> None:
+    a = ask(client, room, room.delegates[0])
+    b = ask(client, room, room.delegates[1])
+    assert_error(client.post(f"{room.url}/{a['id']}/start"), 403)
+    assert_error(client.post(f"{room.url}/{a['id']}/withdraw"), 403, "NotYourRequestError")
+    order = {"agenda_item_id": room.item_id, "speech_ids": [b["id"], a["id"]]}
+    assert_error(client.post(f"{room.url}/reorder", json=order), 403)
+    other = {"person_id": room.delegates[0].id}
+    assert_error(client.post(room.url, json=other), 403)
+    state = queue(client, room)
+    assert [row["id"] for row in state["queue"]] == [a["id"], b["id"]]
+    assert state["speaking"] is None
+
+
+def test_the_chair_reorders_starts_and_ends(client: TestClient, room: Room) -> None:
+    a = ask(client, room, room.delegates[0])
+    b = ask(client, room, room.delegates[1])
+    login(client, room.clerk)
+    order = {"agenda_item_id": room.item_id, "speech_ids": [b["id"], a["id"]]}
+    reordered = client.post(f"{room.url}/reorder", json=order).json()
+    assert [row["id"] for row in reordered["queue"]] == [b["id"], a["id"]]
+    started = client.post(f"{room.url}/{b['id']}/start", json={"limit_seconds": 180})
+    assert (started.json()["status"], started.json()["limit_seconds"]) == ("speaking", 180)
+    client.post(f"{room.url}/{a['id']}/start")
+    state = queue(client, room)
+    assert state["speaking"]["id"] == a["id"]
+    assert [row["status"] for row in state["queue"]] == ["done", "speaking"]
+    ended = client.post(f"{room.url}/{a['id']}/end").json()
+    assert ended["status"] == "done"
+    assert ended["ended_at"]
+    assert queue(client, room)["speaking"] is None
+
+
+def test_the_chair_adds_a_present_delegate(client: TestClient, room: Room) -> None:
+    login(client, room.clerk)
+    added = client.post(room.url, json={"person_id": room.delegates[1].id})
+    assert added.status_code == 201, added.text
+    assert added.json()["person_id"] == room.delegates[1].id
+    absent = client.post(room.url, json={"person_id": room.delegates[2].id})
+    assert_error(absent, 403, "NotPresentError")
+    assert_error(client.post(room.url, json={"person_id": 99999}), 403)
+
+
+def test_refused_chair_actions_leave_the_queue_as_it_was(client: TestClient, room: Room) -> None:
+    a = ask(client, room, room.delegates[0])
+    login(client, room.clerk)
+    assert_error(client.post(f"{room.url}/{a['id']}/end"), 409, "SpeechStateError")
+    wrong = {"agenda_item_id": room.item_id, "speech_ids": [a["id"], a["id"]]}
+    assert_error(client.post(f"{room.url}/reorder", json=wrong), 422, "InvalidQueueOrderError")
+    too_long = {"limit_seconds": -5}
+    assert_error(client.post(f"{room.url}/{a['id']}/start", json=too_long), 422)
+    state = queue(client, room)
+    assert [(row["id"], row["status"]) for row in state["queue"]] == [(a["id"], "waiting")]
+
+
+def test_no_speech_starts_once_the_meeting_is_closed(
+    client: TestClient, session: Session, room: Room
+) -> None:
+    a = ask(client, room, room.delegates[0])
+    scheduling.change_status(session=session, meeting=room.meeting, status=MeetingStatus.closed)
+    login(client, room.clerk)
+    assert_error(client.post(f"{room.url}/{a['id']}/start"), 409, "MeetingNotRunningError")
+    login(client, room.delegates[1])
+    assert_error(client.post(room.url, json={}), 409, "MeetingNotRunningError")
+
+
+def test_a_stranger_does_not_see_the_queue(
+    client: TestClient, session: Session, room: Room
+) -> None:
+    login(client, make_user(session))
+    assert_error(client.get(room.url), 404)
+    assert_error(client.post(room.url, json={}), 404)
+
+
+def receive_until(ws: Any, event_type: str) -> dict[str, Any]:
+    for _ in range(50):
+        message: dict[str, Any] = ws.receive_json()
+        if message["type"] == event_type:
+            return message
+    raise AssertionError(f"no {event_type} event")
+
+
+def test_changes_reach_every_screen_over_the_websocket(client: TestClient, room: Room) -> None:
+    login(client, room.delegates[1])
+    with client.websocket_connect(f"/ws/meetings/{room.meeting.id}", headers=ORIGIN) as ws:
+        assert ws.receive_json()["type"] == "snapshot"
+        speech = ask(client, room, room.delegates[0])
+        message = receive_until(ws, "speakers_changed")
+        assert message["data"]["agenda_item_id"] == room.item_id
+        assert [row["id"] for row in message["data"]["queue"]] == [speech["id"]]
+        login(client, room.clerk)
+        client.post(f"{room.url}/{speech['id']}/start")
+        started = receive_until(ws, "speakers_changed")
+        assert started["data"]["speaking"]["person_id"] == room.delegates[0].id
+        assert started["seq"] > message["seq"]
