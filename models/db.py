@@ -14,6 +14,7 @@ from sqlmodel import Session, create_engine
 POOL_SIZE = 10
 POOL_OVERFLOW = 20
 REQUEST_LIMIT = 20
+_FULL_SYNC = "hop_full_sync"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -31,6 +32,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", _restore_normal_sync)
         return engine
     if parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(False))
@@ -49,12 +51,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # NORMAL in WAL mode survives a killed process but may lose the last commits on a power
+    # cut; ballots ask for FULL on their own connection (full_sync), the rest stays fast.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
     # SQLite's lower() folds ASCII only; Vietnamese capitals (Đ, Ỗ, Ư…) need Python's, as on
     # PostgreSQL, so that searching "đỗ" finds "Đỗ Thị Hoa".
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def full_sync(session: Session) -> None:
+    """Make this session's commits durable against a power cut (SQLite: synchronous=FULL, until
+    the connection goes back to the pool). Call it before the session's first statement:
+    SQLite refuses to change it inside a transaction. PostgreSQL commits are durable already."""
+    connection = session.connection()
+    raw = connection.connection
+    if connection.dialect.name != "sqlite" or raw.info.get(_FULL_SYNC):
+        return
+    if getattr(raw.driver_connection, "in_transaction", False):
+        return  # writes of the caller are pending; changing it now would fail
+    connection.exec_driver_sql("PRAGMA synchronous=FULL")
+    raw.info[_FULL_SYNC] = True
+
+
+def _restore_normal_sync(dbapi_connection: Any, record: Any) -> None:
+    if record.info.pop(_FULL_SYNC, False):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def _lower(value: object) -> object:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from meetings import access
 from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, PollStatus, SecretVoter
 from models.base import utcnow
+from models.db import full_sync
 from models.errors import HopError
 from voting.ballots import Caster, Decision, counted, decide
 from voting.eligibility import LoadedFacts
@@ -53,6 +54,7 @@ def cast_ballots(
 ) -> list[Outcome]:
     """Take the casts in order, commit once; per cast its acknowledgement or its error."""
     for attempt in range(ATTEMPTS):
+        full_sync(session)  # an acknowledged ballot must survive a power cut
         try:
             return _cast_batch(session, poll_id, casts, now or utcnow())
         except IntegrityError:
