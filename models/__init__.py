@@ -65,6 +65,17 @@ from models.meeting import (
     MeetingUpdate,
     Reply,
 )
+from models.minutes import (
+    Minutes,
+    MinutesBody,
+    MinutesPublic,
+    MinutesRedraft,
+    MinutesSection,
+    MinutesStatus,
+    MinutesUpdate,
+    MinutesVersionPublic,
+    SectionEdit,
+)
 from models.person import (
     OrgUnit,
     OrgUnitCreate,
@@ -172,6 +183,15 @@ __all__ = [
     "ProxyPublic",
     "QuorumStatus",
     "Verdict",
+    "Minutes",
+    "MinutesBody",
+    "MinutesPublic",
+    "MinutesRedraft",
+    "MinutesSection",
+    "MinutesStatus",
+    "MinutesUpdate",
+    "MinutesVersionPublic",
+    "SectionEdit",
     "SpeechRequest",
     "SpeechStatus",
 ]

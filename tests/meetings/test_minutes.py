@@ -1,0 +1,318 @@
+"""Minutes: the draft tells what the meeting recorded, edits change a draft only, a final version
+is locked by its sha256, a correction starts the next version; PDF and DOCX exports."""
+
+import hashlib
+import io
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from docx import Document as DocxDocument
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlmodel import Session, col, select
+
+from checkin import attendance
+from meetings import documents, minutes, scheduling
+from meetings.minutes import MinutesLockedError, MinutesStateError, UnknownSectionError
+from meetings.minutes_export import MOTTO, NATION, minutes_docx, minutes_pdf, pdf_fonts
+from models import (
+    AgendaItemCreate,
+    AttendanceMethod,
+    Event,
+    Meeting,
+    MinutesStatus,
+    MinutesUpdate,
+    Person,
+    Reply,
+    SectionEdit,
+    SpeechRequest,
+    SpeechStatus,
+)
+from models.base import utcnow
+from tests.factories import make_document, pdf_bytes, uploads_of
+from tests.voting.conftest import Room, make_room, nonce
+from voting import ballots, polls
+
+
+@dataclass
+class Scene:
+    """A meeting that happened: who came, who did not and why, a paper, a speech, votes."""
+
+    room: Room
+    came: Person  # by face
+    left: Person  # came, then left
+    excused: Person  # declined with a reason
+    missing: Person  # never replied, never came
+
+    @property
+    def meeting(self) -> Meeting:
+        return self.room.meeting
+
+
+def stage_meeting(session: Session, client: TestClient) -> Scene:
+    room = make_room(session, delegates=4, present=False)
+    came, left, excused, missing = room.delegates
+    meeting = room.meeting
+    item = scheduling.add_agenda_item(
+        session=session, meeting=meeting, data=AgendaItemCreate(title="Thông qua Nghị quyết")
+    )
+    _attend(session, meeting, room.chair, came, left)
+    attendance.record_check_out(session=session, meeting=meeting, person_id=left.id or 0)
+    invitation = scheduling.list_invitations(session=session, meeting=meeting)
+    declined = next(inv for inv, person in invitation if person.id == excused.id)
+    scheduling.reply_to_invitation(
+        session=session, invitation=declined, reply=Reply.declined, reason="Đi công tác."
+    )
+    _paper(session, client, room, item.id)
+    _speech(session, meeting, came, item.id)
+    _votes(room, came, item.id)
+    return Scene(room, came, left, excused, missing)
+
+
+def _attend(session: Session, meeting: Meeting, chair: Person, came: Person, left: Person) -> None:
+    for person, method in ((chair, AttendanceMethod.manual), (came, AttendanceMethod.face)):
+        attendance.record_check_in(
+            session=session, meeting=meeting, person_id=person.id or 0, method=method
+        )
+    attendance.record_check_in(
+        session=session, meeting=meeting, person_id=left.id or 0, method=AttendanceMethod.qr
+    )
+
+
+def _paper(session: Session, client: TestClient, room: Room, item_id: int | None) -> None:
+    document = make_document(
+        session, client, room.meeting, room.clerk, title="Tờ trình dự toán", publish=True
+    )
+    documents.update_document(
+        session=session,
+        document=document,
+        data=documents.DocumentUpdate(agenda_item_id=item_id),
+    )
+    documents.add_version(
+        session=session,
+        uploads=uploads_of(client),
+        document=document,
+        source=io.BytesIO(pdf_bytes("Tờ trình sửa đổi")),
+        filename="to-trinh-v2.pdf",
+        uploader=room.clerk,
+    )
+    make_document(session, client, room.meeting, room.clerk, title="Bản nháp chưa phát hành")
+
+
+def _speech(session: Session, meeting: Meeting, speaker: Person, item_id: int | None) -> None:
+    started = utcnow() - timedelta(minutes=10)
+    session.add(
+        SpeechRequest(
+            meeting_id=meeting.id or 0,
+            agenda_item_id=item_id,
+            person_id=speaker.id or 0,
+            status=SpeechStatus.done,
+            note="Đề nghị bổ sung kinh phí chỉnh trang vỉa hè",
+            started_at=started,
+            ended_at=started + timedelta(minutes=4),
+        )
+    )
+    session.commit()
+
+
+def _votes(room: Room, voter: Person, item_id: int | None) -> None:
+    motion = room.open(title="Thông qua dự toán ngân sách", agenda_item_id=item_id)
+    for person in (room.chair, voter):
+        room.cast(motion, person, choice="yes")
+    polls.close_poll(session=room.session, poll=motion)
+    opinion = room.open(
+        title="Góp ý Đề án hè phố", kind="opinion", opinion_agree=True, agenda_item_id=item_id
+    )
+    ballots.cast_ballot(
+        session=room.session,
+        poll=opinion,
+        voter=voter,
+        cast=ballots.BallotCast(nonce=nonce(), text="Cần lấy ý kiến hộ kinh doanh", agree=True),
+    )
+    polls.close_poll(session=room.session, poll=opinion)
+    room.open(title="Biểu quyết chưa đóng")  # still open: not in the minutes
+
+
+@pytest.fixture
+def scene(session: Session, client: TestClient) -> Scene:
+    return stage_meeting(session, client)
+
+
+def _text(session: Session, scene: Scene) -> dict[str, str]:
+    drafted = minutes.draft_minutes(session=session, meeting=scene.meeting, author=scene.room.clerk)
+    return {section.key: section.text for section in minutes.body_of(drafted).sections}
+
+
+def test_the_draft_tells_attendance_with_arrivals_and_reasons(
+    session: Session, scene: Scene
+) -> None:
+    text = _text(session, scene)["participants"]
+    present, absent = text.split("Vắng mặt")
+    assert scene.came.full_name in present
+    assert "nhận diện khuôn mặt" in present
+    assert scene.left.full_name in present
+    assert "ra về lúc" in present
+    assert f"{scene.room.chair.full_name} (chủ trì)" in present
+    assert f"{scene.excused.full_name} - có lý do: Đi công tác." in absent
+    assert f"{scene.missing.full_name} - không báo lý do." in absent
+    assert "Có mặt (3):" in text
+    assert "Vắng mặt (2):" in text
+    assert "có mặt: 3 (3 đại biểu có quyền biểu quyết)" in text
+
+
+def test_the_draft_has_per_item_papers_speakers_votes_and_opinions(
+    session: Session, scene: Scene
+) -> None:
+    drafted = minutes.draft_minutes(session=session, meeting=scene.meeting, author=scene.room.clerk)
+    body = minutes.body_of(drafted)
+    titles = [section.title for section in body.sections]
+    assert titles[:3] == [
+        "I. THỜI GIAN, ĐỊA ĐIỂM",
+        "II. THÀNH PHẦN THAM DỰ",
+        "III. NỘI DUNG CUỘC HỌP",
+    ]
+    assert "1. Khai mạc" in titles
+    assert titles[-1] == "IV. KẾT THÚC"
+    item = next(s for s in body.sections if s.title == "2. Thông qua Nghị quyết")
+    assert "Tờ trình dự toán (phiên bản 2, tệp to-trinh-v2.pdf)" in item.text
+    assert "Bản nháp chưa phát hành" not in item.text
+    assert f"Đại biểu {scene.came.full_name} (" in item.text
+    assert "Đề nghị bổ sung kinh phí chỉnh trang vỉa hè" in item.text
+    assert "Thông qua dự toán ngân sách (biểu quyết công khai" in item.text
+    assert "Tán thành: 2; Không tán thành: 0. Kết quả: Thông qua." in item.text
+    assert "Góp ý Đề án hè phố: 1 ý kiến (đồng ý 1, không đồng ý 0" in item.text
+    assert f"+ {scene.came.full_name}: Cần lấy ý kiến hộ kinh doanh" in item.text
+    assert "Biểu quyết chưa đóng" not in item.text
+    conclusion = body.sections[body.sections.index(item) + 1]
+    assert (conclusion.key, conclusion.title, conclusion.text) == (
+        f"{item.key}-conclusion",
+        "Kết luận",
+        "",
+    )
+    assert body.chair_name == scene.room.chair.full_name
+    assert body.secretary_name == scene.room.clerk.full_name
+    assert body.subject == scene.meeting.title
+
+
+def test_a_draft_is_edited_and_drafting_again_needs_replace(session: Session, scene: Scene) -> None:
+    drafted = minutes.draft_minutes(session=session, meeting=scene.meeting, author=scene.room.clerk)
+    key = minutes.body_of(drafted).sections[-2].key
+    edit = MinutesUpdate(
+        place_date="Hoàn Kiếm, ngày 05 tháng 02 năm 2027",
+        sections=[SectionEdit(key=key, text="Hội nghị thống nhất thông qua.")],
+    )
+    edited = minutes.update_minutes(session=session, meeting=scene.meeting, data=edit)
+    body = minutes.body_of(edited)
+    assert body.place_date == "Hoàn Kiếm, ngày 05 tháng 02 năm 2027"
+    assert body.sections[-2].text == "Hội nghị thống nhất thông qua."
+    with pytest.raises(UnknownSectionError):
+        minutes.update_minutes(
+            session=session,
+            meeting=scene.meeting,
+            data=MinutesUpdate(sections=[SectionEdit(key="nope", text="x")]),
+        )
+    assert minutes.body_of(minutes.get_minutes(session=session, meeting=scene.meeting)) == body
+    with pytest.raises(MinutesStateError):
+        minutes.draft_minutes(session=session, meeting=scene.meeting, author=scene.room.clerk)
+    again = minutes.draft_minutes(
+        session=session, meeting=scene.meeting, author=scene.room.clerk, replace=True
+    )
+    assert (again.id, again.version) == (drafted.id, 1)
+    assert minutes.body_of(again).sections[-2].text == ""
+
+
+def test_finalised_minutes_are_locked_by_their_sha256(session: Session, scene: Scene) -> None:
+    minutes.draft_minutes(session=session, meeting=scene.meeting, author=scene.room.clerk)
+    final = minutes.finalise_minutes(
+        session=session, meeting=scene.meeting, person=scene.room.chair
+    )
+    assert final.status == MinutesStatus.final
+    assert final.finalised_by == scene.room.chair.id
+    content = {"meeting_id": final.meeting_id, "version": 1, "body": final.body}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert final.sha256 == hashlib.sha256(canonical.encode()).hexdigest()
+    assert minutes.is_intact(final)
+    with pytest.raises(MinutesLockedError):
+        minutes.update_minutes(
+            session=session, meeting=scene.meeting, data=MinutesUpdate(title="Sửa lén")
+        )
+    with pytest.raises(MinutesLockedError):
+        minutes.finalise_minutes(session=session, meeting=scene.meeting, person=scene.room.clerk)
+    with pytest.raises(MinutesLockedError):
+        minutes.draft_minutes(
+            session=session, meeting=scene.meeting, author=scene.room.clerk, replace=True
+        )
+    stored = minutes.get_minutes(session=session, meeting=scene.meeting)
+    session.refresh(stored)
+    assert stored.body == final.body
+    assert minutes.is_intact(stored)
+    event = session.exec(
+        select(Event).where(Event.type == "minutes.finalised").order_by(col(Event.seq))
+    ).one()
+    assert event.data == {"version": 1, "sha256": final.sha256}
+    assert event.audience == "managers"
+
+
+def test_a_correction_is_a_new_version_and_the_old_one_stays(
+    session: Session, scene: Scene
+) -> None:
+    meeting, clerk = scene.meeting, scene.room.clerk
+    with pytest.raises(minutes.MinutesNotFoundError):
+        minutes.correct_minutes(session=session, meeting=meeting, author=clerk)
+    minutes.draft_minutes(session=session, meeting=meeting, author=clerk)
+    with pytest.raises(MinutesStateError):
+        minutes.correct_minutes(session=session, meeting=meeting, author=clerk)
+    first = minutes.finalise_minutes(session=session, meeting=meeting, person=clerk)
+    second = minutes.correct_minutes(session=session, meeting=meeting, author=clerk)
+    assert (second.version, second.status, second.sha256) == (2, MinutesStatus.draft, None)
+    assert second.body == first.body
+    minutes.update_minutes(session=session, meeting=meeting, data=MinutesUpdate(subject="Đã sửa"))
+    final = minutes.finalise_minutes(session=session, meeting=meeting, person=clerk)
+    assert final.sha256 != first.sha256
+    kept = minutes.get_minutes(session=session, meeting=meeting, version=1)
+    assert (kept.sha256, minutes.body_of(kept).subject) == (first.sha256, meeting.title)
+    history = minutes.describe_versions(session=session, meeting=meeting)
+    assert [(v.version, v.status, v.finalised_by_name) for v in history] == [
+        (1, MinutesStatus.final, clerk.full_name),
+        (2, MinutesStatus.final, clerk.full_name),
+    ]
+
+
+def _pdf_text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return unicodedata.normalize("NFC", "\n".join(page.extract_text() for page in reader.pages))
+
+
+def test_the_pdf_has_the_administrative_layout_in_vietnamese(
+    session: Session, scene: Scene
+) -> None:
+    minutes.draft_minutes(session=session, meeting=scene.meeting, author=scene.room.clerk)
+    draft_text = _pdf_text(minutes_pdf(minutes.get_minutes(session=session, meeting=scene.meeting)))
+    assert "DỰ THẢO" in draft_text
+    final = minutes.finalise_minutes(
+        session=session, meeting=scene.meeting, person=scene.room.clerk
+    )
+    text = _pdf_text(minutes_pdf(final))
+    fonts = pdf_fonts()
+    for expected in (NATION, MOTTO, "BIÊN BẢN HỌP", "THỜI GIAN, ĐỊA ĐIỂM", "THƯ KÝ", "CHỦ TRÌ"):
+        assert fonts.text(expected) in text
+    assert fonts.text(scene.excused.full_name) in text
+    assert final.sha256 is not None
+    assert final.sha256[:32] in text.replace("\n", "")
+    assert "DỰ THẢO" not in text
+
+
+def test_the_docx_opens_and_lists_the_attendance(session: Session, scene: Scene) -> None:
+    drafted = minutes.draft_minutes(session=session, meeting=scene.meeting, author=scene.room.clerk)
+    document = DocxDocument(io.BytesIO(minutes_docx(drafted)))
+    paragraphs = [paragraph.text for paragraph in document.paragraphs]
+    cells = [cell.text for table in document.tables for cell in table.rows[0].cells]
+    assert "BIÊN BẢN HỌP" in paragraphs
+    assert any(NATION in cell and MOTTO in cell for cell in cells)
+    assert any(scene.came.full_name in line and "đến lúc" in line for line in paragraphs)
+    assert any("Đi công tác" in line and scene.excused.full_name in line for line in paragraphs)
+    assert any(scene.room.clerk.full_name in cell for cell in cells)
+    assert "Dự thảo" in document.sections[0].footer.paragraphs[0].text
