@@ -6,9 +6,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from meetings.access import can_manage, get_visible_meeting
+from meetings.audit import audit
 from meetings.errors import DocumentNotFoundError, InvalidDataError, MeetingNotFoundError
 from meetings.scheduling import get_agenda_item
 from meetings.storage import BlobStore, StagedFile, safe_filename
+from meetings.uploadcheck import inspect_staged
 from models import (
     Audience,
     Blob,
@@ -35,7 +37,15 @@ class Uploads:
         self.allowed_types = allowed_types
 
     def stage(self, source: BinaryIO) -> StagedFile:
-        return self.store.stage(source, max_bytes=self.max_bytes, allowed_types=self.allowed_types)
+        """The upload staged and inspected (unsafe PDFs refused, image metadata dropped)."""
+        staged = self.store.stage(
+            source, max_bytes=self.max_bytes, allowed_types=self.allowed_types
+        )
+        try:
+            return inspect_staged(staged, max_bytes=self.max_bytes)
+        except BaseException:
+            self.store.discard(staged)
+            raise
 
 
 def add_document(
@@ -181,6 +191,14 @@ def publish_document(*, session: Session, document: Document) -> Document:
                 "version": document.current_version,
                 "agenda_item_id": document.agenda_item_id,
             },
+        )
+        audit(
+            session,
+            action="document.published",
+            target_type="document",
+            target_id=document.id,
+            meeting_id=document.meeting_id,
+            detail={"title": document.title, "version": document.current_version},
         )
         session.commit()
     return document

@@ -56,3 +56,7 @@ class FileTypeNotAllowedError(UnsupportedMediaTypeError):
 
 class InvalidDataError(InvalidInputError):
     pass
+
+
+class UnsafeDocumentError(InvalidInputError):
+    """A document with active content (scripts, launch actions, embedded files)."""

@@ -6,12 +6,13 @@ claimed 30000x30000 image is refused at once.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from checkin import engine, frames, gallery
+from checkin import engine, frames, gallery, photos
 from checkin.crypto import FaceCipher
 from checkin.engine import FrameOptions
 from checkin.errors import EmptyImageError, FacePoolClosedError
@@ -84,19 +85,36 @@ async def analyse_frame(state: AppState, data: bytes, options: FrameOptions) -> 
 
 
 def _enrol(
-    state: AppState, person_id: int, face: engine.EnrolmentFace, by: int | None, source: str
+    state: AppState,
+    person_id: int,
+    face: engine.EnrolmentFace,
+    by: int | None,
+    source: str,
+    data: bytes,
 ) -> EnrolmentResult:
     faces = services(state)
-    with open_session(state) as session:
-        return gallery.enrol_face(
-            session=session,
-            cipher=faces.cipher,
-            person_id=person_id,
-            face=face,
-            source=source,
-            created_by=by,
-            cache=faces.cache,
+    settings = state.settings
+    kept = None
+    if settings.keep_face_photos:  # opted in: the picture only, never its EXIF/GPS
+        kept = photos.keep_photo(
+            photo_dir=settings.data_dir / "faces", person_id=person_id, data=data
         )
+    try:
+        with open_session(state) as session:
+            return gallery.enrol_face(
+                session=session,
+                cipher=faces.cipher,
+                person_id=person_id,
+                face=face,
+                source=source,
+                created_by=by,
+                photo_path=kept,
+                cache=faces.cache,
+            )
+    except BaseException:
+        if kept is not None:
+            Path(kept).unlink(missing_ok=True)
+        raise
 
 
 def _require_consent(state: AppState, person_id: int) -> None:
@@ -111,7 +129,7 @@ async def enrol_photo(
     """Consent first (409 before any face work), then the photo's face, then the stored row."""
     await run_in_threadpool(_require_consent, state, person_id)
     face = await analyse_enrolment(state, data)
-    return await run_in_threadpool(_enrol, state, person_id, face, by, source)
+    return await run_in_threadpool(_enrol, state, person_id, face, by, source, data)
 
 
 def _single_frame(

@@ -1,5 +1,6 @@
 """Documents: upload, versions, publish, and content with ETag and Range."""
 
+import unicodedata
 from typing import Annotated
 from urllib.parse import quote
 
@@ -148,12 +149,23 @@ def content(
     if "range" not in request.headers:
         docs.record_read(session=session, version=stored, reader=person)
     disposition = "attachment" if download else "inline"
-    headers["content-disposition"] = f"{disposition}; filename*=UTF-8''{quote(stored.filename)}"
+    headers["content-disposition"] = content_disposition(disposition, stored.filename)
     return FileResponse(
         state.uploads.store.path_for(stored.blob_sha256),
         media_type=stored.media_type,
         headers=headers,
     )
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """RFC 6266: an ASCII name for old clients, and the real one as RFC 5987 UTF-8."""
+    plain = (
+        unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+        .encode("ascii", "ignore")
+        .decode()
+    )
+    plain = "".join(ch for ch in plain if ch.isprintable() and ch not in '"\\') or "document"
+    return f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _etags(header: str | None) -> set[str]:

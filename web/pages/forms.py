@@ -10,6 +10,7 @@ from meetings.errors import (
     DuplicateUsernameError,
     FileTooLargeError,
     FileTypeNotAllowedError,
+    UnsafeDocumentError,
 )
 from models import (
     AgendaItemCreate,
@@ -41,6 +42,10 @@ ALREADY_INVITED = N_("This person is already invited.")
 FILE_TOO_LARGE = N_("The file is larger than the upload limit.")
 FILE_TYPE = N_("This type of file is not allowed: upload a PDF, an Office document or an image.")
 FILE_INVALID = N_("The file could not be used: choose a non-empty file.")
+FILE_UNSAFE = N_(
+    "This PDF contains scripts, launch actions or embedded files and was refused: "
+    "save it again without them (for instance, print it to a new PDF)."
+)
 CSV_INVALID = N_("The CSV file could not be read: it must be UTF-8 text with a header line.")
 
 
@@ -125,6 +130,7 @@ def hop_error_fields(error: HopError) -> FieldErrors:
         (AlreadyInvitedError, ALREADY_INVITED),
         (FileTooLargeError, FILE_TOO_LARGE),
         (FileTypeNotAllowedError, FILE_TYPE),
+        (UnsafeDocumentError, FILE_UNSAFE),
     ]
     message = next((text for kind, text in messages if isinstance(error, kind)), None)
     if message is None:
