@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # A meeting is quorate when this share of the members with a voting right is present
     # (Vietnamese People's Councils: two thirds).
     meeting_quorum: str = "2/3"
+    # Biometric privacy: enrolled faces older than this many days are purged (0: kept until
+    # purged by hand); enrolment photos are kept (without metadata) only when opted in.
+    face_retention_days: int = Field(default=365, ge=0, le=3650)
+    keep_face_photos: bool = False
+    # How often open device sockets are checked against revocation.
+    revocation_check_seconds: float = Field(default=1.0, gt=0, le=5)
 
     @field_validator("secret_key")
     @classmethod
