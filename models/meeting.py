@@ -133,6 +133,10 @@ class Invitation(InvitationBase, table=True):
     reply: Reply = Field(default=Reply.invited, sa_type=String(16))
     reply_reason: str = Field(default="", max_length=1000)
     replied_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # E-mail: when the invitation and the reminder went out, and why the last sending failed.
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    reminded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    mail_error: str = Field(default="", max_length=300)
 
 
 class InvitationCreate(InvitationBase):
@@ -156,6 +160,9 @@ class InvitationPublic(InvitationBase):
     reply: Reply
     reply_reason: str
     replied_at: datetime | None
+    sent_at: datetime | None = None
+    reminded_at: datetime | None = None
+    mail_error: str = ""
     full_name: str = ""
 
-    _utc_times = field_validator("replied_at")(_in_utc)
+    _utc_times = field_validator("replied_at", "sent_at", "reminded_at")(_in_utc)

@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     # A meeting is quorate when this share of the members with a voting right is present
     # (Vietnamese People's Councils: two thirds).
     meeting_quorum: str = "2/3"
+    # E-mail (invitations and reminders); no SMTP host means no mail and no reminder task.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    mail_from: str = "Hop <hop@localhost>"
+    # The address people reach the server at, for the links in e-mails.
+    public_url: str = "http://127.0.0.1:8000"
+    reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    reminder_interval_seconds: int = Field(default=300, ge=5, le=24 * 3600)
     # Biometric privacy: enrolled faces older than this many days are purged (0: kept until
     # purged by hand); enrolment photos are kept (without metadata) only when opted in.
     face_retention_days: int = Field(default=365, ge=0, le=3650)
