@@ -7,6 +7,7 @@ import json
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from meetings.audit import audit
 from meetings.minutes_draft import draft_body
 from models import (
     Audience,
@@ -165,7 +166,7 @@ def finalise_minutes(*, session: Session, meeting: Meeting, person: Person) -> M
         data={"version": minutes.version, "sha256": minutes.sha256},
         audience=Audience.managers,
     )
-    return _save(session, minutes)
+    return _save(session, minutes, audited=("minutes.finalised", person))
 
 
 def correct_minutes(*, session: Session, meeting: Meeting, author: Person) -> Minutes:
@@ -180,7 +181,19 @@ def correct_minutes(*, session: Session, meeting: Meeting, author: Person) -> Mi
         body=dict(current.body),
         created_by=author.id,
     )
-    return _save(session, copy)
+    return _save(session, copy, audited=("minutes.corrected", author))
+
+
+def _audit(session: Session, minutes: Minutes, action: str, person: Person) -> None:
+    audit(
+        session,
+        action=action,
+        actor=person,
+        target_type="minutes",
+        target_id=minutes.id,
+        meeting_id=minutes.meeting_id,
+        detail={"version": minutes.version, "sha256": minutes.sha256},
+    )
 
 
 def _current_draft(session: Session, meeting: Meeting) -> Minutes:
@@ -197,17 +210,17 @@ def _lock(session: Session, meeting: Meeting) -> None:
     session.exec(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update()).first()
 
 
-def _save(session: Session, minutes: Minutes) -> Minutes:
+def _save(
+    session: Session, minutes: Minutes, *, audited: tuple[str, Person] | None = None
+) -> Minutes:
     session.add(minutes)
     try:
+        session.flush()  # the new version's id, for the audit entry
+        if audited is not None:
+            _audit(session, minutes, *audited)
         session.commit()
     except IntegrityError as error:
         session.rollback()
         raise MinutesStateError("The minutes were changed at the same time; try again") from error
     session.refresh(minutes)
     return minutes
-
-
-def export_name(minutes: Minutes, suffix: str) -> str:
-    """The file name of an exported version."""
-    return f"bien-ban-hop-{minutes.meeting_id}-v{minutes.version}.{suffix}"

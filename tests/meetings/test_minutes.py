@@ -31,6 +31,7 @@ from models import (
     SpeechRequest,
     SpeechStatus,
 )
+from models.audit import AuditEntry
 from models.base import utcnow
 from tests.factories import make_document, pdf_bytes, uploads_of
 from tests.voting.conftest import Room, make_room, nonce
@@ -254,6 +255,13 @@ def test_finalised_minutes_are_locked_by_their_sha256(session: Session, scene: S
     ).one()
     assert event.data == {"version": 1, "sha256": final.sha256}
     assert event.audience == "managers"
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "minutes.finalised")).one()
+    assert (entry.target_id, entry.meeting_id, entry.actor_id) == (
+        final.id,
+        final.meeting_id,
+        scene.room.chair.id,
+    )
+    assert entry.detail == {"version": 1, "sha256": final.sha256}
 
 
 def test_a_correction_is_a_new_version_and_the_old_one_stays(
@@ -274,6 +282,8 @@ def test_a_correction_is_a_new_version_and_the_old_one_stays(
     assert final.sha256 != first.sha256
     kept = minutes.get_minutes(session=session, meeting=meeting, version=1)
     assert (kept.sha256, minutes.body_of(kept).subject) == (first.sha256, meeting.title)
+    corrected = session.exec(select(AuditEntry).where(AuditEntry.action == "minutes.corrected"))
+    assert [entry.target_id for entry in corrected] == [second.id]
     history = minutes.describe_versions(session=session, meeting=meeting)
     assert [(v.version, v.status, v.finalised_by_name) for v in history] == [
         (1, MinutesStatus.final, clerk.full_name),
