@@ -53,18 +53,20 @@ def tables_pdf(title: str, sections: Sequence[Section], *, landscape: bool = Fal
     from reportlab.lib.pagesizes import landscape as turned
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=turned(A4) if landscape else A4, title=text(title)
+    )
     story: list[Any] = []
     for index, section in enumerate(sections):
         if index:
             story.append(PageBreak())
-        story += _section_story(title if index == 0 else "", section)
-    buffer = io.BytesIO()
-    size = turned(A4) if landscape else A4
-    SimpleDocTemplate(buffer, pagesize=size, title=text(title)).build(story or [_title(title)])
+        story += _section_story(title if index == 0 else "", section, document.width)
+    document.build(story or [_title(title)])
     return buffer.getvalue()
 
 
-def _section_story(title: str, section: Section) -> list[Any]:
+def _section_story(title: str, section: Section, width: float) -> list[Any]:
     from reportlab.platypus import Spacer, Table
 
     story: list[Any] = [_title(title)] if title else []
@@ -73,8 +75,42 @@ def _section_story(title: str, section: Section) -> list[Any]:
     regular = fonts()[0]
     for rows in section.tables:
         cells = [[_cell(text(value), regular) for value in row] for row in rows]
-        story += [Table(cells, style=_table_style(), repeatRows=1, hAlign="LEFT"), Spacer(1, 12)]
+        table = Table(
+            cells,
+            colWidths=column_widths(rows, width),
+            style=_table_style(),
+            repeatRows=1,
+            hAlign="LEFT",
+        )
+        story += [table, Spacer(1, 12)]
     return story
+
+
+def column_widths(rows: Sequence[Row], width: float) -> list[float]:
+    """Each column gets at least its longest word (no date or code broken mid-way), and the
+    rest of the page in proportion to its longest text."""
+    count = max(len(row) for row in rows)
+    columns = [[row[i] for row in rows if i < len(row)] for i in range(count)]
+    least = [
+        _width(max((w for c in col for w in c.split()), key=len, default="")) for col in columns
+    ]
+    wanted = [
+        max(_width(max(col, key=len, default="")[:60]), low)
+        for col, low in zip(columns, least, strict=True)
+    ]
+    spare = width - sum(least)
+    extra = sum(wanted) - sum(least)
+    share = 1.0 if extra <= 0 else max(0.0, min(spare / extra, 1.0))
+    widths = [low + (want - low) * share for low, want in zip(least, wanted, strict=True)]
+    scale = width / sum(widths) if sum(widths) > width or share == 1.0 else 1.0
+    return [value * scale for value in widths]
+
+
+def _width(value: str) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    # Measured in bold, as headers are, plus the cell's padding on both sides.
+    return float(stringWidth(text(value), fonts()[1], 9)) + 13
 
 
 def _title(value: str) -> Any:
