@@ -83,6 +83,7 @@ async def _reject_too_large(send: Send, limit: int) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *((name.encode(), value.encode()) for name, value in HEADERS.items()),
             ],
         }
     )

@@ -108,7 +108,8 @@ def render(
     }
     response = TEMPLATES.TemplateResponse(request, name, values, status_code=status)
     if request.query_params.get("lang") in LANGUAGE_NAMES:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+        secure = request.url.scheme == "https"
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure)
     return response
 
 
