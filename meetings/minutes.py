@@ -224,3 +224,8 @@ def _save(
         raise MinutesStateError("The minutes were changed at the same time; try again") from error
     session.refresh(minutes)
     return minutes
+
+
+def export_name(minutes: Minutes, suffix: str) -> str:
+    """The file name of an exported version."""
+    return f"bien-ban-hop-{minutes.meeting_id}-v{minutes.version}.{suffix}"

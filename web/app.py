@@ -19,6 +19,7 @@ from web.api import checkin_policy as policy_api
 from web.api import documents as documents_api
 from web.api import mail as mail_api
 from web.api import meetings as meetings_api
+from web.api import minutes as minutes_api
 from web.api import people as people_api
 from web.api import polls as polls_api
 from web.api import speakers as speakers_api
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         mail_api,
         documents_api,
         polls_api,
+        minutes_api,
         speakers_api,
         checkin_api,
         policy_api,
