@@ -1,0 +1,451 @@
+"""Durability benchmark: ballots survive a server killed with SIGKILL in the middle of a burst.
+
+    .venv/bin/python -m bench.durability [--kills 20] [--voters 1000] [--db sqlite|postgresql|both]
+
+For each database: a fresh migrated database (SQLite in a temporary folder, WAL with ballots
+committed at synchronous=FULL; PostgreSQL in a database of its own, `hop_durability`, created
+and dropped here so that tests running on the `test` database are not disturbed), N delegates
+invited with a voting right, checked in and logged in. Then, per kill point: a new open named
+poll; every delegate casts one ballot over HTTP (POST /api/polls/{id}/ballots, many concurrent
+clients); when a random share of the ballots (5 %-95 %) has been acknowledged the server
+process is killed with SIGKILL; it is restarted and every ballot, acknowledged or not, is sent
+again with its nonce; the chair closes the poll through the API. Checked per kill point:
+- lost: acknowledged before the kill, not stored after the restart (before any resend);
+- double: a voter with more than one ballot, at the end;
+- ack_changed: a resend of an acknowledged ballot answered with another acknowledgement;
+- resend_failed: a resend not acknowledged;
+- tally_ok: the closing result counts exactly the stored ballots, which are everyone's.
+A table, then as the last line one JSON object. Traffic goes to 127.0.0.1 only.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+
+from bench._servers import SECRET_KEY, Server, free_port
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DATABASE = "hop_durability"
+CSRF = "durability-csrf-token-0123456789"
+CHOICES = ("yes", "no", "abstain")
+CONCURRENCY = 64
+REQUEST_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """The prepared database: the meeting, the chair's login, and each voter's login."""
+
+    database_url: str
+    meeting_id: int
+    first_poll_id: int
+    clerk_token: str
+    voters: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Cast:
+    voter_id: int
+    token: str
+    choice: str
+    nonce: str
+
+
+@dataclass
+class KillPoint:
+    """What one kill point measured."""
+
+    poll_id: int
+    kill_after: int
+    acked: int = 0
+    stored_before_resend: int = 0
+    lost: int = 0
+    double: int = 0
+    ack_changed: int = 0
+    resend_failed: int = 0
+    tally_ok: bool = False
+    restart_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+# The database --------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(kind: str, workdir: Path, pg_name: str = PG_DATABASE) -> Iterator[str]:
+    """The URL of a fresh, empty database of this kind; a PostgreSQL one is dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'hop.db'}"
+        return
+    import psycopg
+
+    def drop() -> None:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+
+    drop()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {pg_name}")
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_name}"
+    finally:
+        drop()
+
+
+def prepare(database_url: str, voters: int) -> Crowd:
+    """Migrate; a clerk, a meeting, N checked-in delegates with sessions (see bench.voting)."""
+    from sqlmodel import Session, select
+
+    from bench import voting
+    from models import Person
+    from models.db import make_engine
+    from web.auth import start_session
+
+    scene = voting.prepare(database_url, voters)
+    engine = make_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            clerk = session.exec(select(Person).where(Person.username == "bench_clerk")).one()
+            token = start_session(session, person=clerk, hours=12)
+    finally:
+        engine.dispose()
+    return Crowd(database_url, scene.meeting_id, scene.poll_id, token, scene.voters)
+
+
+def open_new_poll(crowd: Crowd) -> int:
+    """Another open named yes/no/abstain poll in the meeting (the previous one is closed)."""
+    from sqlmodel import Session, select
+
+    from models import Meeting, Person, PollCreate
+    from models.db import make_engine
+    from voting import polls
+
+    engine = make_engine(crowd.database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            clerk = session.exec(select(Person).where(Person.username == "bench_clerk")).one()
+            meeting = session.get(Meeting, crowd.meeting_id)
+            assert meeting is not None
+            data = PollCreate(title=f"Nghị quyết {uuid.uuid4().hex[:6]}", quorum_fraction="1/2")
+            poll = polls.create_poll(session=session, meeting=meeting, data=data, creator=clerk)
+            polls.open_poll(session=session, poll=poll)
+            assert poll.id is not None
+            return poll.id
+    finally:
+        engine.dispose()
+
+
+def stored_ballots(database_url: str, poll_id: int) -> dict[int, list[tuple[str, set[str]]]]:
+    """Per voter, each stored ballot's choice and the hashes of the nonces it was cast with."""
+    from sqlmodel import Session, select
+
+    from models import Ballot
+    from models.db import make_engine
+
+    engine = make_engine(database_url)
+    rows: dict[int, list[tuple[str, set[str]]]] = {}
+    try:
+        with Session(engine) as session:
+            for ballot in session.exec(select(Ballot).where(Ballot.poll_id == poll_id)):
+                entry = (_named_choice(ballot.choice), set(ballot.nonces))
+                rows.setdefault(ballot.voter_id, []).append(entry)
+    finally:
+        engine.dispose()
+    return rows
+
+
+def _named_choice(stored: dict[str, Any]) -> str:
+    """The cast choice back from its stored form ({"options": [...], "abstain": ...})."""
+    options = stored.get("options") or []
+    return "abstain" if stored.get("abstain") else str(options[0] if options else None)
+
+
+def poll_salt(database_url: str, poll_id: int) -> str:
+    from sqlmodel import Session
+
+    from models import Poll
+    from models.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            poll = session.get(Poll, poll_id)
+            assert poll is not None
+            return poll.salt
+    finally:
+        engine.dispose()
+
+
+# The server ----------------------------------------------------------------------------------
+
+
+def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HOP_")}
+    env.update(
+        HOP_DATABASE_URL=database_url,
+        HOP_DATA_DIR=str(data_dir),
+        HOP_SECRET_KEY=SECRET_KEY,
+        # The burst and its resend are two ballots per voter and poll: far below the limit,
+        # but the bench measures durability, not throttling.
+        HOP_BALLOT_RATE="1000/10",
+    )
+    return env
+
+
+def kill(server: Server) -> None:
+    """SIGKILL without waiting: the burst goes on failing against a dead port meanwhile."""
+    if server.process is not None and server.process.poll() is None:
+        os.kill(server.pid, signal.SIGKILL)
+
+
+# Clients -------------------------------------------------------------------------------------
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {"cookie": f"hop_session={token}; hop_csrf={CSRF}", "x-csrf-token": CSRF}
+
+
+async def _send(client: httpx.AsyncClient, poll_id: int, cast: Cast) -> dict[str, Any] | str:
+    """The acknowledgement, or what went wrong."""
+    try:
+        response = await client.post(
+            f"/api/polls/{poll_id}/ballots",
+            json={"choice": cast.choice, "nonce": cast.nonce},
+            headers=_headers(cast.token),
+        )
+    except httpx.HTTPError as error:
+        return type(error).__name__
+    if response.status_code != 200:
+        return f"{response.status_code} {response.text[:80]}"
+    ack: dict[str, Any] = response.json()
+    return ack
+
+
+async def send_all(
+    base_url: str,
+    poll_id: int,
+    casts: list[Cast],
+    *,
+    stop_after: int | None = None,
+    server: Server | None = None,
+) -> dict[str, dict[str, Any] | str]:
+    """Send every cast from CONCURRENCY clients; per nonce the ack or the error. With
+    stop_after, the server is killed as soon as that many acks are in, and sending stops."""
+    answers: dict[str, dict[str, Any] | str] = {}
+    pending = iter(casts)
+    acked = 0
+    killed = False
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT
+    ) as client:
+
+        async def worker() -> None:
+            nonlocal acked, killed
+            for cast in pending:
+                if killed:
+                    return
+                answer = await _send(client, poll_id, cast)
+                answers[cast.nonce] = answer
+                if isinstance(answer, dict):
+                    acked += 1
+                if stop_after is not None and acked >= stop_after and not killed:
+                    killed = True
+                    assert server is not None
+                    kill(server)
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return answers
+
+
+async def close_poll(base_url: str, poll_id: int, clerk_token: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT) as client:
+        response = await client.post(f"/api/polls/{poll_id}/close", headers=_headers(clerk_token))
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+# One kill point ------------------------------------------------------------------------------
+
+
+def make_casts(crowd: Crowd, rng: random.Random) -> list[Cast]:
+    casts = [
+        Cast(voter_id, token, rng.choice(CHOICES), uuid.uuid4().hex)
+        for voter_id, token in crowd.voters
+    ]
+    rng.shuffle(casts)
+    return casts
+
+
+def run_kill_point(server: Server, crowd: Crowd, poll_id: int, rng: random.Random) -> KillPoint:
+    """Burst, kill, restart, check what was stored, resend everything, check, close."""
+    casts = make_casts(crowd, rng)
+    total = len(casts)
+    point = KillPoint(
+        poll_id, kill_after=rng.randint(max(1, total // 20), max(1, total * 19 // 20))
+    )
+    first = asyncio.run(
+        send_all(server.url, poll_id, casts, stop_after=point.kill_after, server=server)
+    )
+    assert server.process is not None
+    server.process.wait(timeout=10)
+    acks = {nonce: ack for nonce, ack in first.items() if isinstance(ack, dict)}
+    point.acked = len(acks)
+    began = time.monotonic()
+    server.start()
+    server.wait_ready()
+    point.restart_s = time.monotonic() - began
+    _check_stored(point, crowd, casts, acks)
+    second = asyncio.run(send_all(server.url, poll_id, casts))
+    _check_resends(point, casts, acks, second)
+    result = asyncio.run(close_poll(server.url, poll_id, crowd.clerk_token))
+    _check_final(point, crowd, casts, result)
+    return point
+
+
+def _check_stored(
+    point: KillPoint, crowd: Crowd, casts: list[Cast], acks: dict[str, dict[str, Any]]
+) -> None:
+    from voting.secrecy import nonce_hash
+
+    salt = poll_salt(crowd.database_url, point.poll_id)
+    stored = stored_ballots(crowd.database_url, point.poll_id)
+    point.stored_before_resend = sum(len(rows) for rows in stored.values())
+    for cast in casts:
+        if cast.nonce not in acks:
+            continue
+        hashed = nonce_hash(salt=salt, voter_id=cast.voter_id, nonce=cast.nonce)
+        rows = stored.get(cast.voter_id, [])
+        if not any(hashed in nonces and choice == cast.choice for choice, nonces in rows):
+            point.lost += 1
+
+
+def _check_resends(
+    point: KillPoint,
+    casts: list[Cast],
+    acks: dict[str, dict[str, Any]],
+    second: dict[str, dict[str, Any] | str],
+) -> None:
+    for cast in casts:
+        answer = second.get(cast.nonce, "not sent")
+        if not isinstance(answer, dict):
+            point.resend_failed += 1
+            if len(point.errors) < 5:
+                point.errors.append(answer)
+        elif cast.nonce in acks and answer != acks[cast.nonce]:
+            point.ack_changed += 1
+
+
+def _check_final(point: KillPoint, crowd: Crowd, casts: list[Cast], result: dict[str, Any]) -> None:
+    stored = stored_ballots(crowd.database_url, point.poll_id)
+    point.double = sum(len(rows) - 1 for rows in stored.values() if len(rows) > 1)
+    expected = Counter(dict.fromkeys(CHOICES, 0))
+    expected.update(rows[0][0] for rows in stored.values())
+    counted = Counter({option["id"]: option["votes"] for option in result["options"]})
+    counted["abstain"] = result["abstentions"]
+    everyone = {cast.voter_id for cast in casts} == set(stored)
+    point.tally_ok = everyone and counted == expected and result["ballots"] == len(stored)
+
+
+# Running it ----------------------------------------------------------------------------------
+
+
+def run_database(
+    kind: str, *, kills: int, voters: int, seed: int | None = None, pg_name: str = PG_DATABASE
+) -> dict[str, Any]:
+    """Every kill point on one database; the summary row and the kill points."""
+    rng = random.Random(seed)
+    with (
+        tempfile.TemporaryDirectory(prefix="hop-bench-durability-") as folder,
+        database(kind, Path(folder), pg_name) as url,
+    ):
+        workdir = Path(folder)
+        crowd = prepare(url, voters)
+        server = Server(server_env(url, workdir / "var"), free_port(), workdir / "server.log")
+        server.start()
+        points: list[KillPoint] = []
+        try:
+            server.wait_ready()
+            for n in range(kills):
+                poll_id = crowd.first_poll_id if n == 0 else open_new_poll(crowd)
+                points.append(run_kill_point(server, crowd, poll_id, rng))
+                print(f"  {kind} kill {n + 1}/{kills}: {points[-1]}", file=sys.stderr, flush=True)
+        finally:
+            server.stop()
+    return summarise(voters, points)
+
+
+def summarise(voters: int, points: list[KillPoint]) -> dict[str, Any]:
+    def total(name: str) -> int:
+        return sum(int(getattr(point, name)) for point in points)
+
+    restarts = sorted(point.restart_s for point in points)
+    return {
+        "kills": len(points),
+        "voters": voters,
+        "acked": total("acked"),
+        "lost": total("lost"),
+        "double": total("double"),
+        "ack_changed": total("ack_changed"),
+        "resend_failed": total("resend_failed"),
+        "tally_ok": total("tally_ok"),
+        "restart_s": round(restarts[len(restarts) // 2], 2) if restarts else None,
+        "errors": sorted({error for point in points for error in point.errors})[:5],
+    }
+
+
+COLUMNS = ("kills", "voters", "acked", "lost", "double", "ack_changed", "resend_failed")
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    header = f"{'database':<11}" + "".join(f"{name:>14}" for name in COLUMNS)
+    lines = [header + f"{'tally ok':>10}{'restart s':>11}"]
+    for kind, row in results.items():
+        cells = "".join(f"{row[name]:>14}" for name in COLUMNS)
+        lines.append(
+            f"{kind:<11}{cells}{row['tally_ok']:>6}/{row['kills']:<3}{row['restart_s']:>11}"
+        )
+        if row["errors"]:
+            lines.append(f"  resend errors: {', '.join(row['errors'])}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.durability", description=__doc__)
+    parser.add_argument("--kills", type=int, default=20, help="kill points per database")
+    parser.add_argument("--voters", type=int, default=1000, help="ballots per burst")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--seed", type=int, default=None, help="for repeatable kill points")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    results: dict[str, dict[str, Any]] = {}
+    for kind in kinds:
+        print(f"{kind}: {args.kills} kills × {args.voters} ballots…", file=sys.stderr, flush=True)
+        results[kind] = run_database(kind, kills=args.kills, voters=args.voters, seed=args.seed)
+    print(table(results))
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

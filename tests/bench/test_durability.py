@@ -1,0 +1,21 @@
+"""A bounded durability run (2 kill points × 200 ballots) on the test database kind: every
+acknowledged ballot survives SIGKILL, resends are acknowledged as before and never doubled, and
+the closing tally counts exactly the stored ballots. The full run is `python -m bench.durability`.
+"""
+
+import pytest
+
+from bench.durability import run_database
+from tests.conftest import PG_URL
+
+KIND = "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_acknowledged_ballots_survive_sigkill_and_resends_are_not_doubled() -> None:
+    row = run_database(KIND, kills=2, voters=200, seed=8, pg_name="hop_durability_ci")
+    assert row["kills"] == 2
+    assert row["acked"] > 0
+    assert (row["lost"], row["double"], row["ack_changed"], row["resend_failed"]) == (0, 0, 0, 0)
+    assert row["tally_ok"] == 2, row
