@@ -3,6 +3,7 @@
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import APIRequestContext, BrowserContext, Locator, Page, expect
@@ -68,14 +69,17 @@ class Secretariat:
         assert len(ids) == 1, f"{len(ids)} meetings start with {title_start!r}"
         return int(ids[0])
 
-    def person_id(self, username: str) -> int:
+    def person(self, username: str) -> dict[str, Any]:
         answer = self.request.get("/api/people", params={"q": username})
         assert answer.ok, answer.text()
-        ids = [p["id"] for p in answer.json()["items"] if p["username"] == username]
-        assert ids, f"no person {username}"
-        return int(ids[0])
+        found = [p for p in answer.json()["items"] if p["username"] == username]
+        assert found, f"no person {username}"
+        return dict(found[0])
 
-    def create_meeting(self, title: str, invitees: list[str]) -> int:
+    def person_id(self, username: str) -> int:
+        return int(self.person(username)["id"])
+
+    def create_meeting(self, title: str, invitees: list[str], chair: str | None = None) -> int:
         """A meeting tomorrow with one agenda item and these delegates invited."""
         start = datetime.now(UTC) + timedelta(days=1)
         meeting = self.post(
@@ -85,6 +89,7 @@ class Secretariat:
                 "start_at": start.isoformat(),
                 "end_at": (start + timedelta(hours=2)).isoformat(),
                 "location": "Phòng họp tầng 2",
+                "chair_id": self.person_id(chair) if chair else None,
             },
         )
         meeting_id = int(meeting["id"])
@@ -114,11 +119,43 @@ class Secretariat:
         return int(document["id"])
 
     def projector_token(self, meeting_id: int) -> str:
+        return self.device_token(meeting_id, "projector", "Máy chiếu hội trường")
+
+    def device_token(self, meeting_id: int, kind: str, name: str) -> str:
+        """A bearer token for a kiosk or projector of this meeting."""
         device = self.post(
-            "/api/devices",
-            data={"name": "Máy chiếu hội trường", "kind": "projector", "meeting_id": meeting_id},
+            "/api/devices", data={"name": name, "kind": kind, "meeting_id": meeting_id}
         )
         return str(device["token"])
+
+    def enrol(self, person_id: int, photos: list[Path]) -> None:
+        """Record the person's consent and enrol these photos through the API."""
+        self.post(f"/api/people/{person_id}/consent", data={"note": "browser test"})
+        for photo in photos:
+            self.post(
+                f"/api/people/{person_id}/faces",
+                multipart={
+                    "photo": {
+                        "name": photo.name,
+                        "mimeType": "image/png" if photo.suffix == ".png" else "image/jpeg",
+                        "buffer": photo.read_bytes(),
+                    }
+                },
+                timeout=30_000,
+            )
+
+    def check_in(self, meeting_id: int, person_id: int) -> None:
+        """A manual check-in at the desk."""
+        self.post(
+            f"/api/meetings/{meeting_id}/attendance",
+            data={"person_id": person_id, "action": "check_in", "reason": "browser test"},
+        )
+
+    def attendance(self, meeting_id: int) -> dict[int, dict[str, Any]]:
+        """Every invitee's attendance row, by person id."""
+        answer = self.request.get(f"/api/meetings/{meeting_id}/attendance")
+        assert answer.ok, answer.text()
+        return {int(row["person_id"]): row for row in answer.json()["people"]}
 
 
 def wait_until(page: Page, condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:

@@ -1,14 +1,17 @@
 """Issue 2's "done when", in a real browser: the secretariat prepares a meeting and publishes a
-PDF; a delegate finds it under "my meetings", reads it inline, and it is no longer new."""
+PDF; a delegate finds it under "my meetings", reads it inline, and it is no longer new. Then
+(issue 7, journey a) the secretariat enrols the six delegates' faces through the enrol page."""
 
 import re
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import TABLET, NewContext
 from tests.browser.helpers import log_in, pdf_bytes, wait_until
+from tests.conftest import FACES
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +29,15 @@ DELEGATES = (  # daibieu07 to daibieu12; the first reads the document below
     "Kiều Thị Thu Trang",
 )
 READER = "daibieu07"
+# The six people of ../shared/faces/people, one per delegate above, in this order.
+FACE_FOLDERS = (
+    "alex_lacamoire",
+    "biden",
+    "kit_harington",
+    "lin_manuel_miranda",
+    "obama",
+    "rose_leslie",
+)
 DOCUMENT = "Dự thảo Kế hoạch chuyển đổi số năm 2027"
 
 # Keeps what the upload status said, across the reload that follows a finished upload.
@@ -146,3 +158,38 @@ def test_secretariat_publishes_a_pdf_that_a_delegate_reads(new_context: NewConte
     expect(doc).to_be_visible()
     expect(doc).not_to_have_class(re.compile(r"\bis-new\b"))
     expect(doc.locator(".badge.new")).to_have_count(0)
+
+
+def enrol_faces(page: Page, name: str, folder: str) -> None:
+    """From the people page to the person's enrol page: consent, then each photo of the folder."""
+    page.goto("/people?" + urlencode({"q": name}))
+    row = page.locator("tbody tr", has_text=name)
+    row.locator("a[href$='/faces']").click()
+    expect(page.locator("h1")).to_contain_text(name)
+    upload = page.locator("#enrol-form button[type=submit]")
+    expect(upload).to_be_disabled()  # no face before the person's consent
+    page.locator("#consent-note").fill("Đồng ý bằng văn bản")
+    page.locator("form[action$='/faces/consent'] button[type=submit]").click()
+    expect(page.locator(".badge.published")).to_be_visible()
+    photos = sorted((FACES / "people" / folder).iterdir())
+    for count, photo in enumerate(photos, start=1):
+        page.locator("#enrol-photo").set_input_files(photo)
+        page.locator("#enrol-form button[type=submit]").click()
+        expect(page.locator(".face-list li")).to_have_count(count, timeout=20_000)
+        expect(page.locator("p.error[role=alert]")).to_have_count(0)
+
+
+def test_secretariat_enrols_the_delegates_faces(new_context: NewContext) -> None:
+    clerk = new_context().new_page()
+    log_in(clerk, "thuky", landing="/meetings")
+    for name, folder in zip(DELEGATES, FACE_FOLDERS, strict=True):
+        enrol_faces(clerk, name, folder)
+        expect(clerk.locator(".flash[role=status]")).to_be_visible()
+
+    # A photo without a face is refused with a reason, and nothing is stored.
+    clerk.locator("#enrol-photo").set_input_files(
+        files=[{"name": "trang.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes("x")}]
+    )
+    clerk.locator("#enrol-form button[type=submit]").click()
+    expect(clerk.locator("p.error[role=alert]")).to_be_visible()
+    expect(clerk.locator(".face-list li")).to_have_count(2)
