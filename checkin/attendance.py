@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from checkin.errors import MeetingNotOpenError, NotInvitedError, PersonNotFoundError
+from meetings.audit import audit
 from models import (
     AttendanceEntry,
     AttendanceKind,
@@ -146,8 +147,24 @@ def _record(session: Session, meeting: Meeting, entry: AttendanceEntry) -> Atten
         type="attendance.changed",
         data=_event_data(entry, counts),
     )
+    if entry.method == AttendanceMethod.manual:
+        _audit_manual(session, entry)
     session.commit()
     return AttendanceChange(entry, True, counts)
+
+
+def _audit_manual(session: Session, entry: AttendanceEntry) -> None:
+    # The operator is usually the request's person already in the session: no extra query.
+    operator = session.get(Person, entry.operator_id) if entry.operator_id else None
+    audit(
+        session,
+        action="attendance.manual",
+        actor=operator,
+        target_type="person",
+        target_id=entry.person_id,
+        meeting_id=entry.meeting_id,
+        detail={"kind": str(entry.kind), "reason": entry.reason},
+    )
 
 
 def _lock_invitation(session: Session, meeting: Meeting, person_id: int) -> Invitation:

@@ -5,6 +5,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, delete, func
@@ -14,6 +15,7 @@ from checkin.crypto import FaceCipher
 from checkin.engine import EMBEDDING_SIZE, EnrolmentFace
 from checkin.errors import ConsentRequiredError, FaceNotFoundError, PersonNotFoundError
 from checkin.matching import DEFAULT_ACCEPT, DEFAULT_GREY, Gallery, person_distances
+from meetings.audit import audit
 from models import FaceConsent, FaceEmbedding, Invitation, Person
 from models.base import utcnow
 
@@ -79,7 +81,9 @@ def withdraw_consent(
         if consent.withdrawn_at is None:
             consent.withdrawn_at = now
             session.add(consent)
-    return _purge(session, col(FaceEmbedding.person_id) == person_id, cache)
+    condition = col(FaceEmbedding.person_id) == person_id
+    detail = {"consent_withdrawn": True}
+    return _purge(session, condition, cache, person_id=person_id, detail=detail)
 
 
 # -- enrolment -------------------------------------------------------------------------------
@@ -110,6 +114,14 @@ def enrol_face(
         created_by=created_by,
     )
     session.add(row)
+    audit(
+        session,
+        action="face.enrolled",
+        actor=session.get(Person, created_by) if created_by else None,
+        target_type="person",
+        target_id=person_id,
+        detail={"source": row.source},
+    )
     session.commit()
     if cache is not None:
         cache.invalidate()
@@ -153,7 +165,8 @@ def delete_face(
     face = session.get(FaceEmbedding, face_id)
     if face is None or face.person_id != person_id:
         raise FaceNotFoundError(f"Face {face_id} not found")
-    return _purge(session, col(FaceEmbedding.id) == face_id, cache)
+    condition = col(FaceEmbedding.id) == face_id
+    return _purge(session, condition, cache, person_id=person_id, detail={"face_id": face_id})
 
 
 # -- purge -----------------------------------------------------------------------------------
@@ -163,7 +176,7 @@ def purge_person(
     *, session: Session, person_id: int, cache: "GalleryCache | None" = None
 ) -> PurgeResult:
     """Delete every enrolled face of the person (and kept photos)."""
-    return _purge(session, col(FaceEmbedding.person_id) == person_id, cache)
+    return _purge(session, col(FaceEmbedding.person_id) == person_id, cache, person_id=person_id)
 
 
 def purge_older_than(
@@ -177,15 +190,28 @@ def purge_older_than(
     if days < 0:
         raise ValueError("days cannot be negative")
     cutoff = (now or utcnow()) - timedelta(days=days)
-    return _purge(session, col(FaceEmbedding.created_at) < cutoff, cache)
+    detail = {"older_than_days": days}
+    return _purge(session, col(FaceEmbedding.created_at) < cutoff, cache, detail=detail)
 
 
 def _purge(
-    session: Session, condition: ColumnElement[bool], cache: "GalleryCache | None"
+    session: Session,
+    condition: ColumnElement[bool],
+    cache: "GalleryCache | None",
+    *,
+    person_id: int | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> PurgeResult:
     rows = session.exec(select(FaceEmbedding.id, FaceEmbedding.photo_path).where(condition)).all()
     photos = [path for _, path in rows if path]
     session.execute(delete(FaceEmbedding).where(condition))
+    audit(
+        session,
+        action="face.purged",
+        target_type="person" if person_id is not None else "",
+        target_id=person_id,
+        detail={**(detail or {}), "faces": len(rows)},
+    )
     session.commit()
     # Files go only after the rows are gone for good.
     for path in photos:

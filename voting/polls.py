@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from meetings import access
+from meetings.audit import audit
 from models import (
     AgendaItem,
     Audience,
@@ -40,6 +41,10 @@ from voting.locking import locked_poll
 from voting.secrecy import new_salt
 
 CHOICE_KINDS = frozenset({PollKind.single, PollKind.multiple})
+# Lifecycle events that also go to the audit trail (casting a ballot does not).
+AUDITED = frozenset(
+    {"poll.created", "poll.opened", "poll.closed", "poll.published", "poll.cancelled"}
+)
 
 
 def describe(poll: Poll) -> PollPublic:
@@ -315,4 +320,22 @@ def _event(
         type=type,
         data={"poll_id": poll.id, "status": str(poll.status), **data},
         audience=audience,
+    )
+    if type in AUDITED:
+        _audit(session, poll, type, ballots=data.get("ballots"))
+
+
+def _audit(session: Session, poll: Poll, action: str, *, ballots: Any) -> None:
+    # The number of ballots at most: never a result or a choice, so a secret poll stays
+    # unlinkable even to someone who can read the audit trail and the ballot tables.
+    detail: dict[str, Any] = {"title": poll.title, "secret": poll.secret}
+    if isinstance(ballots, int):
+        detail["ballots"] = ballots
+    audit(
+        session,
+        action=action,
+        target_type="poll",
+        target_id=poll.id,
+        meeting_id=poll.meeting_id,
+        detail=detail,
     )

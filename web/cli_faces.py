@@ -176,11 +176,13 @@ def purge_faces(
 ) -> None:
     """Delete biometric data: one person's faces, or every face older than DAYS."""
     from checkin import gallery
+    from meetings import audit
 
     if (person is None) == (older_than is None):
         typer.echo("hop purge-faces: give either --person or --older-than", err=True)
         raise typer.Exit(2)
     with _database() as session:
+        audit.bind(session, actor="cli")
         if person is not None:
             found = find_person(session, person)
             if found is None:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from meetings import access
 from models import DeviceToken, Meeting, Person
 from models.events import PUBLISH
+from web import audit_log
 from web.auth import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -49,6 +50,7 @@ class LoginRequiredError(HTTPException):
 def get_optional_person(request: Request, session: SessionDep) -> Person | None:
     person = person_for_session(session, request.cookies.get(SESSION_COOKIE))
     request.state.person = person  # pages show who is logged in
+    audit_log.bind_request(session, request, person)
     return person
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.errors import HopError
+from web.audit_log import record_denied
 
 log = logging.getLogger("hop.web")
 
@@ -26,6 +27,8 @@ def _error_page(request: Request, status: int, detail: str) -> Response:
 
 async def handle_hop_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HopError)
+    if error.status_code == 403:
+        await record_denied(request, error.detail)
     if _wants_json(request):
         body: dict[str, object] = {"error": type(error).__name__, "detail": error.detail}
         if error.field:
@@ -36,6 +39,8 @@ async def handle_hop_error(request: Request, error: Exception) -> Response:
 
 async def handle_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 403:
+        await record_denied(request, str(error.detail))
     if error.status_code == 401 and not _wants_json(request):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if _wants_json(request):

@@ -8,11 +8,16 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
 from meetings import audit
 from meetings.audit import AuditFilter
 from models import AuditEntry, AuditHead
 from models.db import make_engine
+from web.cli import app as hop
+from web.settings import Settings
+
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -171,3 +176,52 @@ def test_list_filters_newest_first(session: Session) -> None:
     assert [row.id for row in rows] == [2, 1]
     rows, total = audit.list_entries(session, where=AuditFilter(actor="nobody"))
     assert (rows, total) == ([], 0)
+
+
+@pytest.fixture
+def env(settings: Settings) -> dict[str, str]:
+    return {
+        "HOP_DATABASE_URL": settings.resolved_database_url,
+        "HOP_DATA_DIR": str(settings.data_dir),
+        "HOP_SECRET_KEY": settings.secret_key,
+    }
+
+
+def test_cli_verify_intact(session: Session, env: dict[str, str]) -> None:
+    append(session, 3)
+    result = runner.invoke(hop, ["audit", "verify"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "intact, 3 entries" in result.output
+
+
+def test_cli_verify_names_tampered_entry(session: Session, env: dict[str, str]) -> None:
+    append(session, 3)
+    session.execute(update(AuditEntry).where(col(AuditEntry.id) == 2).values(actor="mallory"))
+    session.commit()
+    result = runner.invoke(hop, ["audit", "verify"], env=env)
+    assert result.exit_code == 1
+    assert "entry 2" in result.output
+    assert "changed" in result.output
+
+
+def test_cli_verify_names_deleted_entry(session: Session, env: dict[str, str]) -> None:
+    append(session, 3)
+    session.execute(delete(AuditEntry).where(col(AuditEntry.id) == 1))
+    session.commit()
+    result = runner.invoke(hop, ["audit", "verify"], env=env)
+    assert result.exit_code == 1
+    assert "entry 1: missing" in result.output
+
+
+def test_cli_list_filters(session: Session, env: dict[str, str]) -> None:
+    append(session, 2, action="poll.opened")
+    append(session, 1, action="auth.login")
+    result = runner.invoke(
+        hop, ["audit", "list", "--action", "poll", "--since", "2000-01-01"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("poll.opened") == 2
+    assert "auth.login" not in result.output
+    assert "2 of 2 entries" in result.output
+    result = runner.invoke(hop, ["audit", "list", "--since", "yesterday"], env=env)
+    assert result.exit_code == 2

@@ -13,7 +13,7 @@ from models import (
     PersonPublic,
 )
 from models.base import utcnow
-from web import auth
+from web import audit_log, auth
 from web.deps import CurrentDevice, CurrentUser, SessionDep, StaffUser, StateDep
 
 router = APIRouter(tags=["auth"])
@@ -42,8 +42,10 @@ def login(
         session=session, username=credentials.username, password=credentials.password
     )
     if person is None:
+        audit_log.login_failed(session, request, credentials.username)
         raise HTTPException(status_code=401, detail="Wrong username or password")
     auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
+    audit_log.logged_in(session, request, person)
     token = auth.start_session(session, person=person, hours=state.settings.session_hours)
     auth.set_session_cookie(response, request, token, hours=state.settings.session_hours)
     csrf = auth.new_token()

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from meetings import people
 from meetings.access import is_staff
-from web import auth
+from web import audit_log, auth
 from web.deps import OptionalUser, SessionDep, StateDep
 from web.pages.render import render
 
@@ -44,9 +44,11 @@ def login_submit(
 ) -> Response:
     person = people.authenticate(session=session, username=username, password=password)
     if person is None:
+        audit_log.login_failed(session, request, username)
         context = {"next": _safe_next(next), "error": "bad_credentials", "username": username}
         return render(request, "pages/login.html", context, status=401)
     auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
+    audit_log.logged_in(session, request, person)
     token = auth.start_session(session, person=person, hours=state.settings.session_hours)
     response = RedirectResponse(_safe_next(next), status_code=303)
     auth.set_session_cookie(response, request, token, hours=state.settings.session_hours)
