@@ -185,7 +185,7 @@ def withdraw_request(
     *, session: Session, meeting: Meeting, speech: SpeechRequest, viewer: Person
 ) -> SpeechRequest:
     """The delegate withdraws their own waiting request (the chair may remove any)."""
-    with _locked(session, meeting, speech):
+    with _locked(session, meeting):
         mine = speech.person_id == viewer.id
         if not mine and not can_manage(session, meeting=meeting, viewer=viewer):
             raise NotYourRequestError("Only the delegate who asked, or the chair, may withdraw it")
@@ -218,7 +218,7 @@ def move_request(
     *, session: Session, meeting: Meeting, speech: SpeechRequest, offset: int
 ) -> SpeechRequest:
     """The chair moves a waiting request up (negative) or down the queue of its item."""
-    with _locked(session, meeting, speech):
+    with _locked(session, meeting):
         _require_status(speech, SpeechStatus.waiting, "Only a waiting request can be moved")
         waiting = _waiting(session, meeting, speech.agenda_item_id)
         index = waiting.index(speech)
@@ -233,7 +233,7 @@ def start_speech(
     *, session: Session, meeting: Meeting, speech: SpeechRequest, limit_seconds: int | None = None
 ) -> SpeechRequest:
     """Give the floor to a waiting delegate; whoever was speaking in the meeting stops."""
-    with _locked(session, meeting, speech):
+    with _locked(session, meeting):
         if meeting.status != MeetingStatus.in_progress:
             raise MeetingNotRunningError("Start the meeting before giving anyone the floor")
         _require_status(speech, SpeechStatus.waiting, "Only a waiting request can be started")
@@ -253,7 +253,7 @@ def start_speech(
 
 def end_speech(*, session: Session, meeting: Meeting, speech: SpeechRequest) -> SpeechRequest:
     """The speech is over; it stays in the queue as done, for the minutes."""
-    with _locked(session, meeting, speech):
+    with _locked(session, meeting):
         _require_status(speech, SpeechStatus.speaking, "Only a speech in progress can be ended")
         _finish(session, speech)
         _commit(session, meeting, items={speech.agenda_item_id})
@@ -272,9 +272,7 @@ def end_current_speech(*, session: Session, meeting: Meeting) -> SpeechRequest |
 
 
 @contextmanager
-def _locked(
-    session: Session, meeting: Meeting, speech: SpeechRequest | None = None
-) -> Iterator[None]:
+def _locked(session: Session, meeting: Meeting) -> Iterator[None]:
     """Hold the meeting's queue for one change; a refused change leaves nothing behind."""
     # A no-op UPDATE takes the meeting's row lock (PostgreSQL) or the write lock (SQLite)
     # before anything is read, so two chairs' clicks cannot both see "nobody speaking".
@@ -283,9 +281,8 @@ def _locked(
         .where(col(Meeting.id) == meeting.id)
         .values(event_seq=col(Meeting.event_seq))
     )
-    session.refresh(meeting)
-    if speech is not None:
-        session.refresh(speech)  # read again under the lock: another change may have won
+    # Read everything again under the lock: another change may have won the race.
+    session.expire_all()
     try:
         yield
     except BaseException:

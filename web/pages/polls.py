@@ -14,6 +14,7 @@ from voting import polls
 from voting.errors import InvalidPollError, PollNotFoundError, QuorumNotMetError
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep
 from web.pages import poll_views
+from web.pages import speakers as speaker_pages
 from web.pages.forms import FieldErrors, FormError, hop_error_fields
 from web.pages.poll_forms import PollForm, poll_create
 from web.pages.render import FLASH, N_, redirect, render
@@ -49,6 +50,7 @@ def render_console(
     """The console; errors and values belong to the template form that was posted."""
     context = {
         **poll_views.console_data(session=session, meeting=meeting, viewer=viewer),
+        **speaker_pages.queue_context(session, meeting),
         "errors": errors or {},
         "values": values or {},
         "refused": refused or {},

@@ -10,6 +10,7 @@ from meetings import access, scheduling, views
 from meetings import documents as docs
 from models import Meeting, Person
 from web.deps import CurrentUser, MeetingDep, SessionDep
+from web.pages import speakers as speaker_pages
 from web.pages.render import render
 
 router = APIRouter()
@@ -35,7 +36,11 @@ def _room_context(meeting: Meeting, session: Session, person: Person) -> dict[st
 def room(
     request: Request, meeting: MeetingDep, session: SessionDep, person: CurrentUser
 ) -> Response:
-    return render(request, "pages/room.html", _room_context(meeting, session, person))
+    context = {
+        **_room_context(meeting, session, person),
+        **speaker_pages.room_context(session, meeting, person),
+    }
+    return render(request, "pages/room.html", context)
 
 
 @router.get("/room/{meeting_id}/fragments/{part}", response_class=HTMLResponse)

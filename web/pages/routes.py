@@ -16,6 +16,7 @@ from web.pages import (
     polls,
     projector,
     room,
+    speakers,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +30,7 @@ for module in (
     my,
     room,
     polls,
+    speakers,
     projector,
     checkin_desk,
     kiosk,

@@ -8,6 +8,10 @@
 //   data-live-field="status|current_title"               text set from meeting events, or from
 //                                                        data-label-VALUE / data-label-none
 //   data-progress="SUBJECT" with children data-field="NAME"  absolute counts, never backwards
+//   data-live-class="PREFIX" (with data-live-field)       class PREFIX+VALUE follows the value
+//   data-timer-from="ISO" [data-timer-limit="SECONDS"] data-timer-now="SERVER ISO"
+//                                                        a clock ticking from ISO, or counting
+//                                                        down the limit (class "overrun" after)
 // Pages may also listen: document.addEventListener("hop:TYPE", e => e.detail).
 (function () {
   "use strict";
@@ -134,7 +138,45 @@
       var key = value === null || value === "" ? "none" : value;
       var label = fields[i].getAttribute("data-label-" + key);
       fields[i].textContent = label || (value === null ? "" : String(value));
+      var prefix = fields[i].getAttribute("data-live-class");
+      if (prefix && value) swapClass(fields[i], prefix, prefix + value);
     }
+  }
+
+  function swapClass(element, prefix, wanted) {
+    var names = element.className.split(/\s+/).filter(function (name) {
+      return name && name.indexOf(prefix) !== 0;
+    });
+    names.push(wanted);
+    element.className = names.join(" ");
+  }
+
+  function tickTimers() {
+    var timers = document.querySelectorAll("[data-timer-from]");
+    for (var i = 0; i < timers.length; i++) {
+      var el = timers[i];
+      var from = Date.parse(el.getAttribute("data-timer-from"));
+      if (isNaN(from)) continue;
+      // The server's clock counts: a projector's own clock may be minutes off.
+      if (el.hopSkew === undefined) {
+        var serverNow = Date.parse(el.getAttribute("data-timer-now") || "");
+        el.hopSkew = isNaN(serverNow) ? 0 : serverNow - Date.now();
+      }
+      var seconds = Math.max(0, Math.floor((Date.now() + el.hopSkew - from) / 1000));
+      var limit = el.getAttribute("data-timer-limit");
+      if (limit !== null && limit !== "") {
+        seconds = Number(limit) - seconds;
+        el.classList.toggle("overrun", seconds < 0);
+      }
+      el.textContent = clock(seconds);
+    }
+  }
+
+  function clock(seconds) {
+    var sign = seconds < 0 ? "−" : "";
+    var total = Math.abs(seconds);
+    var rest = total % 60;
+    return sign + Math.floor(total / 60) + ":" + (rest < 10 ? "0" : "") + rest;
   }
 
   function applyProgress(data) {
@@ -195,6 +237,18 @@
     }, 0);
   });
 
-  window.HopLive = { lastSeq: function () { return lastSeq; } };
+  document.addEventListener("hop:fragment", tickTimers);
+  setInterval(tickTimers, 1000);
+  tickTimers();
+
+  window.HopLive = {
+    lastSeq: function () { return lastSeq; },
+    // A message over the open socket (ballots); false when it is not open, to fall back on HTTP.
+    send: function (message) {
+      if (!socket || socket.readyState !== 1) return false;
+      socket.send(JSON.stringify(message));
+      return true;
+    }
+  };
   connect();
 })();
