@@ -22,6 +22,7 @@ from web.api import meetings as meetings_api
 from web.api import minutes as minutes_api
 from web.api import people as people_api
 from web.api import polls as polls_api
+from web.api import reports as reports_api
 from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
 from web.errors import install_error_handlers
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         documents_api,
         polls_api,
         minutes_api,
+        reports_api,
         speakers_api,
         checkin_api,
         policy_api,

@@ -56,14 +56,14 @@ async def record_denied(request: Request, detail: str) -> None:
 
 def _write_denied(request: Request, detail: str) -> None:
     person: Person | None = getattr(request.state, "person", None)
-    meeting_id = request.path_params.get("meeting_id")
+    meeting_id = str(request.path_params.get("meeting_id", ""))
     with Session(request.app.state.hop.engine) as session:
         audit.audit(
             session,
             action="access.denied",
             actor=person if person is not None else "",
             target_type="request",
-            meeting_id=int(meeting_id) if str(meeting_id).isdigit() else None,
+            meeting_id=int(meeting_id) if meeting_id.isdigit() else None,
             detail={"method": request.method, "path": request.url.path, "reason": detail[:200]},
             address=client_address(request),
         )

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from web.pages import (
+    audit,
     checkin_desk,
     editor,
     editor_agenda,
@@ -35,5 +36,6 @@ for module in (
     checkin_desk,
     kiosk,
     enrol,
+    audit,
 ):
     router.include_router(module.router)

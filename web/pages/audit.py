@@ -1,0 +1,83 @@
+"""The audit trail page (admins only): filters, pages, newest first, and whether it verifies."""
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from meetings import audit
+from meetings.audit import AuditFilter
+from meetings.errors import NotAllowedError
+from models import Person, Role
+from web.deps import CurrentUser, SessionDep
+from web.pages.render import render
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def get_admin(person: CurrentUser) -> Person:
+    if person.role != Role.admin:
+        raise NotAllowedError("Only an administrator may read the audit trail")
+    return person
+
+
+AdminUser = Annotated[Person, Depends(get_admin)]
+Text = Annotated[str, Query(max_length=120)]
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    _admin: AdminUser,
+    action: Text = "",
+    actor: Text = "",
+    meeting: Annotated[str, Query(max_length=12)] = "",
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    values = {"action": action, "actor": actor, "meeting": meeting, "since": since, "until": until}
+    where, invalid = _filter(values)
+    offset = (page - 1) * PAGE_SIZE
+    rows, total = audit.list_entries(session, where=where, limit=PAGE_SIZE, offset=offset)
+    context: dict[str, Any] = {
+        "entries": rows,
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / PAGE_SIZE)),
+        "values": values,
+        "invalid": invalid,
+        "chain": audit.check_chain(session),
+    }
+    return render(request, "pages/audit.html", context, status=422 if invalid else 200)
+
+
+def _filter(values: dict[str, str]) -> tuple[AuditFilter, list[str]]:
+    """The filter, and the names of fields that could not be read (they filter nothing)."""
+    invalid: list[str] = []
+    meeting = values["meeting"].strip()
+    if meeting and not meeting.isdigit():
+        invalid.append("meeting")
+    since, until = _day(values["since"], "since", invalid), _day(values["until"], "until", invalid)
+    where = AuditFilter(
+        action=values["action"].strip(),
+        actor=values["actor"].strip(),
+        meeting_id=int(meeting) if meeting.isdigit() else None,
+        since=since,
+        until=until + timedelta(days=1) if until else None,  # the whole last day
+    )
+    return where, invalid
+
+
+def _day(value: str, name: str, invalid: list[str]) -> datetime | None:
+    if not value.strip():
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=UTC)
+    except ValueError:
+        invalid.append(name)
+        return None
