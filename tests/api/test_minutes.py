@@ -7,7 +7,7 @@ import pytest
 from docx import Document as DocxDocument
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetings import minutes
 from models import Invitation, Meeting, Person, Reply, Role
@@ -150,11 +150,11 @@ def test_minutes_of_the_demo_meeting(
 ) -> None:
     """The thematic session of `hop demo`, with some delegates checked in and a closed vote."""
     assert load_demo(settings, password=DEMO_PASSWORD, only_if_empty=True) is not None
-    meeting = session.exec(select(Meeting).order_by(Meeting.start_at)).first()
+    meeting = session.exec(select(Meeting).order_by(col(Meeting.start_at))).first()
     assert meeting is not None
     rows = session.exec(
         select(Invitation, Person)
-        .join(Person, Person.id == Invitation.person_id)  # type: ignore[arg-type]
+        .join(Person, col(Person.id) == Invitation.person_id)
         .where(Invitation.meeting_id == meeting.id)
     ).all()
     voters = sorted(
@@ -200,3 +200,79 @@ def test_minutes_of_the_demo_meeting(
     papers = "\n".join(text for key, text in sections.items() if key.startswith("item-"))
     assert "(phiên bản 1, tệp" in papers
     assert client.post(_url(meeting, "/finalise")).status_code == 200
+
+
+def _page(meeting: Meeting, tail: str = "") -> str:
+    return f"/meetings/{meeting.id}/minutes{tail}"
+
+
+def test_the_minutes_page_drafts_edits_finalises_and_corrects(
+    client: TestClient, scene: Scene, session: Session
+) -> None:
+    login(client, scene.room.clerk)
+    editor = client.get(f"/meetings/{scene.meeting.id}/edit")
+    assert f'href="/meetings/{scene.meeting.id}/minutes"' in editor.text
+    empty = client.get(_page(scene.meeting))
+    assert empty.status_code == 200
+    assert "Soạn biên bản từ cuộc họp" in empty.text
+    drafted = client.post(_page(scene.meeting, "/draft"), follow_redirects=False)
+    assert drafted.status_code == 303
+    assert drafted.headers["location"] == _page(scene.meeting, "?done=drafted")
+    page = client.get(drafted.headers["location"])
+    assert "Đã soạn biên bản từ cuộc họp." in page.text
+    assert scene.excused.full_name in page.text
+    assert 'name="text"' in page.text
+    body = minutes.body_of(minutes.get_minutes(session=session, meeting=scene.meeting))
+    form = {
+        **body.model_dump(exclude={"sections"}),
+        "key": [section.key for section in body.sections],
+        "text": [section.text for section in body.sections[:-1]] + ["Họp kết thúc đúng giờ."],
+    }
+    saved = client.post(_page(scene.meeting, "/save"), data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    stored = minutes.get_minutes(session=session, meeting=scene.meeting)
+    session.refresh(stored)
+    assert minutes.body_of(stored).sections[-1].text == "Họp kết thúc đúng giờ."
+    assert client.post(_page(scene.meeting, "/finalise"), follow_redirects=False).status_code == 303
+    final = client.get(_page(scene.meeting))
+    session.refresh(stored)
+    assert stored.sha256 is not None
+    assert stored.sha256 in final.text
+    assert "Khớp với nội dung" in final.text
+    assert 'name="text"' not in final.text
+    locked = client.post(_page(scene.meeting, "/save"), data=form)
+    assert locked.status_code == 409
+    assert client.post(_page(scene.meeting, "/correct"), follow_redirects=False).status_code == 303
+    versions = minutes.list_versions(session=session, meeting=scene.meeting)
+    assert [(v.version, v.status) for v in versions] == [(1, "final"), (2, "draft")]
+
+
+def test_a_bad_form_shows_the_error_and_keeps_the_text(
+    client: TestClient, scene: Scene, session: Session
+) -> None:
+    login(client, scene.room.clerk)
+    client.post(_page(scene.meeting, "/draft"))
+    before = minutes.get_minutes(session=session, meeting=scene.meeting).body
+    keys = [section["key"] for section in before["sections"]]
+    form = {"title": "", "key": keys, "text": ["Đoạn văn mới"] * len(keys)}
+    refused = client.post(_page(scene.meeting, "/save"), data=form)
+    assert refused.status_code == 422
+    assert "Chưa lưu được biên bản" in refused.text
+    assert "Đoạn văn mới" in refused.text
+    mismatched = client.post(_page(scene.meeting, "/save"), data={"title": "X", "key": keys})
+    assert mismatched.status_code == 422
+    stored = minutes.get_minutes(session=session, meeting=scene.meeting)
+    session.refresh(stored)
+    assert stored.body == before
+
+
+def test_the_minutes_page_is_for_managers_and_in_english_too(
+    client: TestClient, scene: Scene
+) -> None:
+    login(client, scene.came)
+    assert client.get(_page(scene.meeting)).status_code == 403
+    assert client.post(_page(scene.meeting, "/draft")).status_code == 403
+    login(client, scene.room.chair)
+    english = client.get(_page(scene.meeting), params={"lang": "en"})
+    assert english.status_code == 200
+    assert "Draft the minutes from the meeting" in english.text
