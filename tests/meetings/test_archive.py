@@ -8,11 +8,13 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, func, select
+from typer.testing import CliRunner
 
 from checkin import attendance
 from meetings import access, archive, documents, scheduling
@@ -46,6 +48,7 @@ from tests.factories import (
 )
 from tests.voting.conftest import Room, make_room
 from voting import polls
+from web.cli import app as hop
 from web.settings import Settings
 
 MB = 1024 * 1024
@@ -369,3 +372,31 @@ def test_a_conflict_late_in_the_import_undoes_everything(
     data = edit_json(small, clash)
     refused(session, client, settings, data, ArchiveError)
     assert session.exec(select(Person).where(Person.username == "chua.co")).first() is None
+
+
+def test_cli_exports_and_imports(
+    session: Session, client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    clerk = make_user(session, role=Role.secretariat)
+    meeting = make_meeting(session, creator=clerk, title="Họp xuất nhập")
+    make_document(session, client, meeting, clerk)
+    env = {
+        "HOP_DATABASE_URL": settings.resolved_database_url,
+        "HOP_DATA_DIR": str(settings.data_dir),
+        "HOP_SECRET_KEY": settings.secret_key,
+        "HOP_MAX_UPLOAD_MB": str(settings.max_upload_mb),
+    }
+    target = tmp_path / "meeting.zip"
+    runner = CliRunner()
+    result = runner.invoke(hop, ["archive", "export", str(meeting.id), str(target)], env=env)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(hop, ["archive", "import", str(target)], env=env)
+    assert result.exit_code == 0, result.output
+    titles = session.exec(select(Meeting.title).where(Meeting.title == "Họp xuất nhập")).all()
+    assert len(titles) == 2
+    target.write_bytes(b"not a zip")
+    result = runner.invoke(hop, ["archive", "import", str(target)], env=env)
+    assert result.exit_code == 1
+    assert "not a zip" in result.output
+    result = runner.invoke(hop, ["archive", "export", "99999", str(target)], env=env)
+    assert (result.exit_code, "not found" in result.output) == (1, True)
