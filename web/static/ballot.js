@@ -5,10 +5,12 @@
 // sessionStorage by ballot key, so that a ballot replaced by the live layer (a fragment
 // re-fetched after an event) comes back as it was. The nonce is kept there too until the
 // ballot is acknowledged: a retry after a lost answer resends the same nonce, and the
-// server counts it once.
+// server counts it once. The ballot goes over the meeting's websocket (live.js) when it is
+// open, over HTTP otherwise.
 (function () {
   "use strict";
   var receipts = {};  // ballot key -> the receipt message, shown until the page goes away
+  var SOCKET_ANSWER_MS = 4000;
 
   function store(name, value) {
     try {
@@ -175,15 +177,7 @@
     var button = form.querySelector("[data-action=confirm]");
     button.disabled = true;
     setStatus(form, text(section, "sending"), false);
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    fetch("/api/polls/" + section.getAttribute("data-ballot") + "/ballots", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": meta ? meta.content : "" },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (answer) {
+    cast(Number(section.getAttribute("data-ballot")), body).then(function (answer) {
       button.disabled = false;
       if (!answer.ok) {
         store(nonceKey, null);  // refused for good: a new attempt is a new ballot
@@ -194,6 +188,52 @@
     }).catch(function () {
       button.disabled = false;  // the nonce stays: confirming again resends the same ballot
       setStatus(form, text(section, "failed"), true);
+    });
+  }
+
+  // Over the meeting's websocket when it is open (no new connection, no CSRF round), else
+  // over HTTP; an unanswered socket falls back to HTTP with the same nonce, counted once.
+  function cast(pollId, body) {
+    return castOverSocket(pollId, body).then(function (answer) {
+      return answer || castOverHttp(pollId, body);
+    });
+  }
+
+  function castOverSocket(pollId, body) {
+    return new Promise(function (resolve) {
+      var live = window.HopLive, timer = null;
+      function settle(answer) {
+        clearTimeout(timer);
+        document.removeEventListener("hop:ballot.ack", onAck);
+        document.removeEventListener("hop:error", onError);
+        resolve(answer);
+      }
+      function onAck(event) {
+        if (event.detail.nonce === body.nonce) settle({ ok: true, data: event.detail });
+      }
+      function onError(event) {
+        var error = event.detail;
+        if (error.ref !== body.nonce) return;
+        // A refusal is final; a server fault or a busy writer is worth the HTTP path.
+        settle(error.status && error.status < 500 ? { ok: false, data: error } : null);
+      }
+      document.addEventListener("hop:ballot.ack", onAck);
+      document.addEventListener("hop:error", onError);
+      var message = Object.assign({ type: "ballot", poll_id: pollId }, body);
+      if (!live || !live.send || !live.send(message)) return settle(null);
+      timer = setTimeout(function () { settle(null); }, SOCKET_ANSWER_MS);
+    });
+  }
+
+  function castOverHttp(pollId, body) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return fetch("/api/polls/" + pollId + "/ballots", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": meta ? meta.content : "" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     });
   }
 
