@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from web import cli_archive, cli_audit, cli_faces
+from web import cli_archive, cli_audit, cli_faces, cli_mail
 from web.settings import get_settings
 
 app = typer.Typer(
@@ -98,6 +98,7 @@ def create_user(
 
 
 cli_faces.register(app)  # enroll, purge-faces, eval-faces, kiosk
+cli_mail.register(app)  # remind
 cli_audit.register(app)  # audit verify, audit list
 cli_archive.register(app)  # archive export, archive import
 

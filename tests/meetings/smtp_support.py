@@ -29,6 +29,7 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    received: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -43,6 +44,7 @@ class Mailbox:
         assert isinstance(message, EmailMessage)
         with self.lock:
             self.messages.append(message)
+        self.received.set()
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -40,6 +40,10 @@ FLASH = {
     "published": N_("The document was published to the invitees."),
     "document_deleted": N_("The document was removed."),
     "replied": N_("Your reply was recorded."),
+    "mail_sent": N_("The invitations were e-mailed."),
+    "mail_none": N_("Every invitee with an e-mail address has already been sent the invitation."),
+    "mail_failed": N_("Some e-mails could not be sent; the list of invitations shows which."),
+    "mail_off": N_("E-mail is not set up on this server (HOP_SMTP_HOST)."),
 }
 
 

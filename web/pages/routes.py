@@ -8,7 +8,9 @@ from web.pages import (
     editor,
     editor_agenda,
     editor_documents,
+    editor_mail,
     enrol,
+    invitation_reply,
     kiosk,
     login,
     meetings,
@@ -29,6 +31,7 @@ for module in (
     editor,
     editor_agenda,
     editor_documents,
+    editor_mail,
     my,
     room,
     polls,
@@ -39,5 +42,6 @@ for module in (
     kiosk,
     enrol,
     audit,
+    invitation_reply,
 ):
     router.include_router(module.router)

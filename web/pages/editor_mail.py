@@ -1,0 +1,36 @@
+"""The meeting editor's "Send invitations": e-mail every invitee not yet sent one, or all."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from meetings.mail import send_invitations
+from web.deps import ManagedMeetingDep, SessionDep, StateDep
+from web.mail import mail_config, reply_links
+from web.pages.editor import back
+
+router = APIRouter()
+
+
+@router.post("/meetings/{meeting_id}/invitations/send")
+def send(
+    meeting: ManagedMeetingDep,
+    session: SessionDep,
+    state: StateDep,
+    resend: Annotated[bool, Form()] = False,
+) -> Response:
+    config = mail_config(state.settings)
+    if config is None:
+        return back(meeting, "mail_off", "invitations")
+    report = send_invitations(
+        session=session,
+        meeting=meeting,
+        config=config,
+        links=reply_links(state.settings),
+        resend=resend,
+    )
+    # Each failed address is marked in the invitation list (mail_error); the flash says so.
+    if report.failed:
+        return back(meeting, "mail_failed", "invitations")
+    return back(meeting, "mail_sent" if report.sent else "mail_none", "invitations")
