@@ -121,3 +121,16 @@ def test_a_bad_upload_is_a_4xx_and_creates_nothing(
     login(client, setup.delegate)
     assert_error(client.post("/api/meetings/archive", files=files), 403)
     assert meetings_count(session) == before
+
+
+def test_the_editor_links_the_reports(client: TestClient, setup: Setup) -> None:
+    base = f"/api/meetings/{setup.meeting.id}"
+    login(client, setup.clerk)
+    page = client.get(f"/meetings/{setup.meeting.id}/edit").text
+    for name in REPORTS:
+        assert f'href="{base}/reports/{name}"' in page
+    assert f'href="{base}/archive.zip"' in page
+    login(client, setup.chair)  # the chair edits the meeting but may not take the archive
+    page = client.get(f"/meetings/{setup.meeting.id}/edit").text
+    assert f'href="{base}/reports/attendance.pdf"' in page
+    assert "archive.zip" not in page
