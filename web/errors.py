@@ -33,7 +33,9 @@ async def handle_hop_error(request: Request, error: Exception) -> Response:
         body: dict[str, object] = {"error": type(error).__name__, "detail": error.detail}
         if error.field:
             body["field"] = error.field
-        return JSONResponse(body, status_code=error.status_code)
+        # A refusal may say when to come back (429 Retry-After).
+        headers = getattr(error, "headers", None)
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
     return _error_page(request, error.status_code, error.detail)
 
 

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # A meeting is quorate when this share of the members with a voting right is present
     # (Vietnamese People's Councils: two thirds).
     meeting_quorum: str = "2/3"
+    # Rate limits, COUNT/SECONDS or "off" (web.ratelimit): failed logins per account and per
+    # client address, kiosk frames per device, ballots per voter.
+    login_account_rate: str = "5/60"
+    login_address_rate: str = "20/60"
+    kiosk_frame_rate: str = "10/1"
+    ballot_rate: str = "10/10"
     # E-mail (invitations and reminders); no SMTP host means no mail and no reminder task.
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -76,6 +82,17 @@ class Settings(BaseSettings):
         top, _, bottom = value.partition("/")
         if not (top.isdigit() and bottom.isdigit() and 0 < int(top) <= int(bottom)):
             raise ValueError("HOP_MEETING_QUORUM must be a fraction such as 2/3 or 1/2")
+        return value
+
+    @field_validator("login_account_rate", "login_address_rate", "kiosk_frame_rate", "ballot_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from web.ratelimit import Rate
+
+        try:
+            Rate.parse(value)
+        except ValueError:
+            raise ValueError("rates are COUNT/SECONDS, such as 5/60, or off") from None
         return value
 
     @property

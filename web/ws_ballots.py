@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from models import BallotCast
 from voting import tally
 from voting.errors import InvalidBallotError, NotEligibleError
-from web import ballot_writer
+from web import ballot_writer, ratelimit
 from web.state import AppState
-from web.ws import Viewer
+from web.ws import Viewer, ws_error
 
 PROGRESS_EVENTS = ("poll.opened", "poll.ballot", "poll.closed")
 SUBJECT = "poll:{poll_id}"
@@ -39,6 +39,10 @@ async def handle_ballot(
     """Cast the ballot through the poll's batch writer and acknowledge it to this socket only."""
     if viewer.person is None or viewer.person.id is None:
         raise NotEligibleError("Devices cannot vote: log in as a delegate")
+    try:
+        ratelimit.check_ballot(state, voter_id=viewer.person.id)
+    except ratelimit.RateLimitedError as error:
+        return {**ws_error(error, message), "retry_after": error.retry_after}
     poll_id = message.get("poll_id")
     if not isinstance(poll_id, int) or isinstance(poll_id, bool):
         raise InvalidBallotError("poll_id must be a number", field="poll_id")

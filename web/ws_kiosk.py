@@ -25,8 +25,8 @@ from checkin.kiosk import Kiosk
 from checkin.policy import get_policy
 from checkin.tracker import CheckIn, FaceState
 from models import DeviceKind, Meeting
-from web import faces
-from web.auth import device_for_token
+from web import faces, ratelimit
+from web.auth import device_for_token, token_hash
 from web.state import AppState
 from web.ws import CLOSE_POLICY, _token, origin_allowed, ws_error
 
@@ -68,7 +68,9 @@ async def kiosk_socket(websocket: WebSocket, meeting_id: int) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="not allowed")
         return
     await websocket.accept()
-    await KioskConnection(state, websocket, meeting_id, device).run()
+    connection = KioskConnection(state, websocket, meeting_id, device)
+    connection.rate_key = token_hash(_token(websocket) or "")
+    await connection.run()
 
 
 class KioskConnection:
@@ -86,6 +88,7 @@ class KioskConnection:
         self.send_lock = asyncio.Lock()
         self.offers: dict[int, int] = {}  # person id offered in the grey zone -> track id
         self.replaced = 0  # frames dropped because a newer one arrived
+        self.rate_key: str | None = None  # the device token's hash, as for HTTP frames
 
     async def run(self) -> None:
         receiver = asyncio.create_task(self._receive_loop())
@@ -116,9 +119,19 @@ class KioskConnection:
             if message["type"] == "websocket.disconnect":
                 return
             if message.get("bytes") is not None:
-                self._offer_frame(message["bytes"])
+                await self._on_frame(message["bytes"])
             elif message.get("text") is not None:
                 await self._on_text(message["text"])
+
+    async def _on_frame(self, data: bytes) -> None:
+        try:
+            if self.rate_key is not None:
+                ratelimit.check_kiosk_frame(self.state, device_key=self.rate_key)
+        except ratelimit.RateLimitedError as error:
+            # An answer for the refused frame: a client that waits for one per frame goes on.
+            await self.send({**ws_error(error, {}), "retry_after": error.retry_after})
+            return
+        self._offer_frame(data)
 
     def _offer_frame(self, data: bytes) -> None:
         if self.pending is not None:

@@ -13,7 +13,7 @@ from models import (
     PersonPublic,
 )
 from models.base import utcnow
-from web import audit_log, auth
+from web import audit_log, auth, ratelimit
 from web.deps import CurrentDevice, CurrentUser, SessionDep, StaffUser, StateDep
 
 router = APIRouter(tags=["auth"])
@@ -38,12 +38,17 @@ def login(
     state: StateDep,
 ) -> LoginResult:
     """Start a session: sets the session cookie and returns the CSRF token to echo."""
+    address = ratelimit.address_of(request)
+    gettext = ratelimit.gettext_for(request)
+    ratelimit.check_login(state, username=credentials.username, address=address, gettext=gettext)
     person = people.authenticate(
         session=session, username=credentials.username, password=credentials.password
     )
     if person is None:
+        ratelimit.login_failed(state, username=credentials.username, address=address)
         audit_log.login_failed(session, request, credentials.username)
         raise HTTPException(status_code=401, detail="Wrong username or password")
+    ratelimit.login_succeeded(state, username=credentials.username)
     auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
     audit_log.logged_in(session, request, person)
     token = auth.start_session(session, person=person, hours=state.settings.session_hours)

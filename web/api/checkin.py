@@ -21,9 +21,15 @@ from models import (
     FaceEmbeddingPublic,
     Meeting,
 )
-from web import faces
+from web import faces, ratelimit
 from web.attendance_live import attendance_summary
-from web.auth import SESSION_COOKIE, bearer_token, device_for_token, person_for_session
+from web.auth import (
+    SESSION_COOKIE,
+    bearer_token,
+    device_for_token,
+    person_for_session,
+    token_hash,
+)
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep, StaffUser, StateDep
 
 router = APIRouter(tags=["check-in"])
@@ -209,8 +215,18 @@ async def check_in_frame(
     meeting_id: int, request: Request, state: StateDep, kiosk: KioskName
 ) -> dict[str, Any]:
     """One image in (raw JPEG/PNG body, or a multipart `photo`): faces, names, check-ins out."""
+    ratelimit.check_kiosk_frame(
+        state, device_key=_frame_key(request, kiosk), gettext=ratelimit.gettext_for(request)
+    )
     data = await _read_body(request)
     return await faces.check_in_single_frame(state, meeting_id=meeting_id, data=data, kiosk=kiosk)
+
+
+def _frame_key(request: Request, kiosk: str) -> str:
+    # Per device token (names may repeat), the same key as the kiosk websocket's; desks by login.
+    if kiosk.startswith("desk:"):
+        return kiosk
+    return token_hash(bearer_token(request) or request.query_params.get("token") or "")
 
 
 @router.get("/meetings/{meeting_id}/invitations/{invitation_id}/qr.png", response_class=Response)

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from models import (
@@ -19,7 +19,7 @@ from models import (
     QuorumStatus,
 )
 from voting import ballots, export, polls, proxies, tally
-from web import ballot_writer
+from web import ballot_writer, ratelimit
 from web.deps import (
     CurrentUser,
     ManagedMeetingDep,
@@ -117,13 +117,19 @@ def cancel_poll(poll: ManagedPollDep, session: SessionDep) -> PollPublic:
 
 @router.post("/polls/{poll_id}/ballots")
 async def cast_ballot(
-    data: BallotCast, poll: PollDep, person: CurrentUser, session: SessionDep, state: StateDep
+    data: BallotCast,
+    poll: PollDep,
+    person: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
 ) -> BallotAck:
     """Cast a ballot; the same nonce again returns the same acknowledgement. Written by the
     poll's batch writer together with the other casts arriving meanwhile."""
     assert poll.id is not None
     assert person.id is not None
     poll_id, person_id = poll.id, person.id
+    ratelimit.check_ballot(state, voter_id=person_id, gettext=ratelimit.gettext_for(request))
     session.close()  # hold no connection while waiting for the writer, which needs one
     return await ballot_writer.writer(state).cast(person_id=person_id, poll_id=poll_id, cast=data)
 

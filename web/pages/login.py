@@ -7,11 +7,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from meetings import people
 from meetings.access import is_staff
-from web import audit_log, auth
+from web import audit_log, auth, ratelimit
 from web.deps import OptionalUser, SessionDep, StateDep
-from web.pages.render import render
+from web.pages.render import N_, render
 
 router = APIRouter()
+
+# web.ratelimit's other refusals, translated for API and websocket callers with this catalogue
+# (the login refusal is in the page's template).
+RATE_LIMITED = (
+    N_("Too many frames from this kiosk. Send again in %(seconds)s seconds."),
+    N_("Too many ballots in a short time. Send again in %(seconds)s seconds."),
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,17 +49,38 @@ def login_submit(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    address = ratelimit.address_of(request)
+    try:
+        ratelimit.check_login(state, username=username, address=address)
+    except ratelimit.RateLimitedError as error:
+        return _locked_out(request, next, username, error)
     person = people.authenticate(session=session, username=username, password=password)
     if person is None:
+        ratelimit.login_failed(state, username=username, address=address)
         audit_log.login_failed(session, request, username)
         context = {"next": _safe_next(next), "error": "bad_credentials", "username": username}
         return render(request, "pages/login.html", context, status=401)
+    ratelimit.login_succeeded(state, username=username)
     auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
     audit_log.logged_in(session, request, person)
     token = auth.start_session(session, person=person, hours=state.settings.session_hours)
     response = RedirectResponse(_safe_next(next), status_code=303)
     auth.set_session_cookie(response, request, token, hours=state.settings.session_hours)
     auth.set_csrf_cookie(response, request, auth.new_token())
+    return response
+
+
+def _locked_out(
+    request: Request, next: str, username: str, error: ratelimit.RateLimitedError
+) -> Response:
+    context = {
+        "next": _safe_next(next),
+        "error": "rate_limited",
+        "retry_after": error.retry_after,
+        "username": username,
+    }
+    response = render(request, "pages/login.html", context, status=429)
+    response.headers.update(error.headers)
     return response
 
 

@@ -1,0 +1,202 @@
+"""Rate limits: login failures per account and per address, kiosk frames per device, ballots
+per voter. Over the limit the API answers 429 with Retry-After, a websocket an error message.
+
+Each limit is a GCRA (a token bucket kept as one time per key): `count` events at once, then one
+every `seconds / count`. The buckets live in this process's memory: with several server
+processes each enforces its own (a client spread over N workers gets up to N times the rate);
+they are not shared over Redis.
+"""
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from models.errors import HopError
+
+if TYPE_CHECKING:  # settings validate rates with Rate.parse: no import cycle at run time
+    from starlette.requests import Request
+
+    from web.settings import Settings
+    from web.state import AppState
+
+KEY = "rate_limits"
+SWEEP_EVERY = 4096  # keys: forget idle ones once the table grows by this much
+
+
+class RateLimitedError(HopError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` events per `seconds`; count 0 turns the limit off."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """ "5/60" is five per minute; "off" (or "0/1") is no limit."""
+        if text.strip().lower() == "off":
+            return cls(0, 1.0)
+        count, _, seconds = text.partition("/")
+        rate = cls(int(count), float(seconds))
+        if rate.count < 0 or rate.seconds <= 0:
+            raise ValueError(f"not a rate: {text!r} (write COUNT/SECONDS, e.g. 5/60, or off)")
+        return rate
+
+
+class Limiter:
+    """One limit over many keys (accounts, addresses, devices, voters); thread-safe."""
+
+    def __init__(self, rate: Rate, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.clock = clock
+        self._due: dict[str, float] = {}  # key -> theoretical arrival time of the next event
+        self._lock = threading.Lock()
+        self._sweep_at = SWEEP_EVERY
+
+    @property
+    def _interval(self) -> float:
+        return self.rate.seconds / self.rate.count
+
+    def retry_after(self, key: str) -> float | None:
+        """Seconds until one more event is allowed, or None when it is allowed now."""
+        if not self.rate.count:
+            return None
+        with self._lock:
+            return self._wait(key, self.clock())
+
+    def hit(self, key: str) -> float | None:
+        """Count one event if allowed (None); else the seconds to wait, nothing counted."""
+        if not self.rate.count:
+            return None
+        with self._lock:
+            now = self.clock()
+            wait = self._wait(key, now)
+            if wait is None:
+                self._due[key] = max(self._due.get(key, now), now) + self._interval
+                self._sweep(now)
+            return wait
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._due.pop(key, None)
+
+    def _wait(self, key: str, now: float) -> float | None:
+        due = max(self._due.get(key, now), now) + self._interval
+        late = due - now - self.rate.seconds
+        return late if late > 1e-9 else None
+
+    def _sweep(self, now: float) -> None:
+        if len(self._due) < self._sweep_at:
+            return
+        self._due = {key: due for key, due in self._due.items() if due > now}
+        self._sweep_at = len(self._due) + SWEEP_EVERY
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    login_account: Limiter
+    login_address: Limiter
+    kiosk_frame: Limiter
+    ballot: Limiter
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "RateLimits":
+        return cls(
+            login_account=Limiter(Rate.parse(settings.login_account_rate)),
+            login_address=Limiter(Rate.parse(settings.login_address_rate)),
+            kiosk_frame=Limiter(Rate.parse(settings.kiosk_frame_rate)),
+            ballot=Limiter(Rate.parse(settings.ballot_rate)),
+        )
+
+
+def limits(state: "AppState") -> RateLimits:
+    """The app's limits, made from its settings on first use."""
+    found = state.extras.get(KEY)
+    if not isinstance(found, RateLimits):
+        found = state.extras[KEY] = RateLimits.from_settings(state.settings)
+    return found
+
+
+def seconds(wait: float) -> int:
+    """Retry-After is whole seconds, never 0 while still limited."""
+    return max(1, math.ceil(wait))
+
+
+# The checks the routes call; messages in the caller's language (English on websockets) ---------
+
+Gettext = Callable[[str], str]
+LOGIN_MESSAGE = "Too many failed logins. Try again in %(seconds)s seconds."
+FRAME_MESSAGE = "Too many frames from this kiosk. Send again in %(seconds)s seconds."
+BALLOT_MESSAGE = "Too many ballots in a short time. Send again in %(seconds)s seconds."
+
+
+def _english(message: str) -> str:
+    return message
+
+
+def gettext_for(request: "Request") -> Gettext:
+    """Translations in the language of the request (query, cookie, browser, default)."""
+    from web.pages.render import language_of
+
+    state: AppState = request.app.state.hop
+    return state.translator.gettext(language_of(request))
+
+
+def address_of(request: "Request") -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _refuse(message: str, wait: float, gettext: Gettext) -> RateLimitedError:
+    retry = seconds(wait)
+    return RateLimitedError(gettext(message) % {"seconds": retry}, retry_after=retry)
+
+
+def check_login(
+    state: "AppState", *, username: str, address: str, gettext: Gettext = _english
+) -> None:
+    """Before checking a password: refuse while the account or the address is locked out."""
+    found = limits(state)
+    waits = [
+        found.login_account.retry_after(f"account:{username.lower()}"),
+        found.login_address.retry_after(f"address:{address}"),
+    ]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        raise _refuse(LOGIN_MESSAGE, wait, gettext)
+
+
+def login_failed(state: "AppState", *, username: str, address: str) -> None:
+    found = limits(state)
+    found.login_account.hit(f"account:{username.lower()}")
+    found.login_address.hit(f"address:{address}")
+
+
+def login_succeeded(state: "AppState", *, username: str) -> None:
+    """A successful login clears the account's failures (not the address's)."""
+    limits(state).login_account.reset(f"account:{username.lower()}")
+
+
+def check_kiosk_frame(state: "AppState", *, device_key: str, gettext: Gettext = _english) -> None:
+    wait = limits(state).kiosk_frame.hit(f"kiosk:{device_key}")
+    if wait is not None:
+        raise _refuse(FRAME_MESSAGE, wait, gettext)
+
+
+def check_ballot(state: "AppState", *, voter_id: int, gettext: Gettext = _english) -> None:
+    wait = limits(state).ballot.hit(f"voter:{voter_id}")
+    if wait is not None:
+        raise _refuse(BALLOT_MESSAGE, wait, gettext)
