@@ -6,7 +6,8 @@ For each database: a fresh migrated database (SQLite in a temporary folder; on P
 database of its own, created and dropped here), N delegates invited with a voting right and
 checked in, a login session each (created directly, no password hashing), and an open named
 yes/no/abstain poll, all through the services. One real uvicorn server process; client
-processes open every delegate's meeting websocket first, then each delegate sends its ballot at
+processes open every delegate's meeting websocket first (each caught up by the server, which a
+ping answered shows), then each delegate sends its ballot at
 its own moment spread evenly over one second and waits for its acknowledgement on its socket.
 Measured: cast → acknowledgement p50/p99, acknowledged, stored (ballot rows), lost
 (acknowledged but not stored), double (stored twice for one voter) and the tally at closing.
@@ -237,7 +238,7 @@ async def _client_share(
 
     async def open_one(token: str) -> Any:
         async with opened:
-            return await connect(
+            socket_ = await connect(
                 url,
                 additional_headers={"Cookie": f"hop_session={token}", "Origin": origin},
                 compression=None,
@@ -245,6 +246,12 @@ async def _client_share(
                 max_queue=None,
                 open_timeout=60,
             )
+            # A tablet has the meeting open once the server has caught it up: the pong comes
+            # through the socket's own queue, after the backlog.
+            await socket_.send(json.dumps({"type": "ping"}))
+            while json.loads(await socket_.recv()).get("type") != "pong":
+                pass
+            return socket_
 
     sockets = await asyncio.gather(*(open_one(token) for _, token in share))
     conn.send("ready")
