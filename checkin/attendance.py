@@ -8,8 +8,10 @@ someone absent, changes nothing and records nothing.
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from checkin.errors import MeetingNotOpenError, NotInvitedError, PersonNotFoundError
@@ -206,13 +208,22 @@ def last_entry(*, session: Session, meeting_id: int, person_id: int) -> Attendan
 
 def latest_entries(*, session: Session, meeting_id: int) -> dict[int, AttendanceEntry]:
     """Each person's latest ledger row, by person id."""
-    latest = (
-        select(func.max(col(AttendanceEntry.id)))
-        .where(AttendanceEntry.meeting_id == meeting_id)
-        .group_by(col(AttendanceEntry.person_id))
+    rows = session.exec(
+        select(AttendanceEntry).where(AttendanceEntry.meeting_id == meeting_id, _is_latest())
     )
-    rows = session.exec(select(AttendanceEntry).where(col(AttendanceEntry.id).in_(latest)))
     return {row.person_id: row for row in rows}
+
+
+def _is_latest() -> Any:
+    """No later row of the same person in the meeting. An index probe per row, whatever the
+    table statistics say: the IN (SELECT max(id) … GROUP BY) form made PostgreSQL, without
+    fresh statistics after a burst of check-ins, rerun the aggregate once per row."""
+    later = aliased(AttendanceEntry)
+    return ~exists().where(
+        later.meeting_id == AttendanceEntry.meeting_id,
+        later.person_id == AttendanceEntry.person_id,
+        col(later.id) > col(AttendanceEntry.id),
+    )
 
 
 def present_person_ids(*, session: Session, meeting_id: int) -> set[int]:
@@ -226,14 +237,12 @@ def present_among(*, session: Session, meeting_id: int, person_ids: Iterable[int
     ids = list(person_ids)
     if not ids:
         return set()
-    latest = (
-        select(func.max(col(AttendanceEntry.id)))
-        .where(AttendanceEntry.meeting_id == meeting_id, col(AttendanceEntry.person_id).in_(ids))
-        .group_by(col(AttendanceEntry.person_id))
-    )
     rows = session.exec(
         select(AttendanceEntry.person_id).where(
-            col(AttendanceEntry.id).in_(latest), AttendanceEntry.kind == AttendanceKind.check_in
+            AttendanceEntry.meeting_id == meeting_id,
+            col(AttendanceEntry.person_id).in_(ids),
+            AttendanceEntry.kind == AttendanceKind.check_in,
+            _is_latest(),
         )
     )
     return set(rows)
