@@ -6,7 +6,7 @@ Sending is plain, blocking smtplib: callers run it in a thread (sync endpoints, 
 
 import smtplib
 import ssl
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -197,8 +197,8 @@ def letters_for(
 class Outcome:
     """Which messages went out, which failed and why, and a server-wide error if any."""
 
-    sent: list[Hashable] = field(default_factory=list)
-    failed: dict[Hashable, str] = field(default_factory=dict)
+    sent: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
     server_error: str = ""
 
 
@@ -232,7 +232,7 @@ def _connect(config: MailConfig) -> smtplib.SMTP:
 _REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
-def deliver(config: MailConfig, messages: Sequence[tuple[Hashable, EmailMessage]]) -> Outcome:
+def deliver(config: MailConfig, messages: Sequence[tuple[int, EmailMessage]]) -> Outcome:
     """Send the messages over one SMTP connection; never raises for a mail or network failure."""
     outcome = Outcome()
     if not messages:
@@ -257,7 +257,7 @@ def deliver(config: MailConfig, messages: Sequence[tuple[Hashable, EmailMessage]
 
 
 def _all_failed(
-    outcome: Outcome, messages: Sequence[tuple[Hashable, EmailMessage]], reason: str
+    outcome: Outcome, messages: Sequence[tuple[int, EmailMessage]], reason: str
 ) -> Outcome:
     outcome.server_error = reason
     outcome.failed.update({key: reason for key, _ in messages})
@@ -274,11 +274,10 @@ def _quit(smtp: smtplib.SMTP) -> None:
 def report_of(outcome: Outcome, addresses: dict[int, str]) -> MailReport:
     """The outcome told by e-mail address."""
     return MailReport(
-        sent=[addresses[key] for key in outcome.sent if isinstance(key, int)],
+        sent=[addresses[key] for key in outcome.sent],
         failed=[
             MailFailure(email=addresses[key], error=reason)
             for key, reason in outcome.failed.items()
-            if isinstance(key, int)
         ],
         server_error=outcome.server_error,
     )

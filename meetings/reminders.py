@@ -7,11 +7,20 @@ processes running the reminder task at once therefore never mail the same person
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from meetings.mail import MailConfig, MailReport, Outcome, deliver, letters_for, report_of
+from meetings.mail import (
+    MAX_ERROR,
+    MailConfig,
+    MailReport,
+    Outcome,
+    deliver,
+    letters_for,
+    report_of,
+)
 from meetings.reply_links import ReplyLinks
 from models import Invitation, Meeting, MeetingStatus, Person, Reply
 from models.base import utcnow
@@ -60,7 +69,7 @@ def _settle(session: Session, outcome: Outcome, rows: list[Row], now: datetime) 
         session.refresh(invitation)
         if invitation.id in outcome.failed:
             invitation.reminded_at = None
-            invitation.mail_error = outcome.failed[invitation.id][:300]
+            invitation.mail_error = outcome.failed[invitation.id][:MAX_ERROR]
         else:
             invitation.reminded_at = now
             invitation.mail_error = ""
@@ -79,21 +88,33 @@ def send_reminders(
     """Remind every invitee of a meeting starting within `hours` who has not been reminded."""
     now = now or utcnow()
     rows = _claim(session, due_reminders(session=session, hours=hours, now=now), now)
+    try:
+        messages = _letters(session, rows, config, links)
+        session.commit()
+        outcome = deliver(config, messages)
+    except BaseException:
+        # Give every claim back, so that the next round tries again.
+        session.rollback()
+        _settle(session, Outcome(failed={row[0].id or 0: "not sent" for row in rows}), rows, now)
+        raise
+    _settle(session, outcome, rows, now)
+    return report_of(outcome, {inv.id or 0: person.email or "" for inv, person, _ in rows})
+
+
+def _letters(
+    session: Session, rows: list[Row], config: MailConfig, links: ReplyLinks
+) -> list[tuple[int, EmailMessage]]:
     by_meeting: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_meeting[row[2].id or 0].append(row)
     messages = []
     for group in by_meeting.values():
-        pairs = [(invitation, person) for invitation, person, _ in group]
         messages += letters_for(
             session=session,
             meeting=group[0][2],
-            rows=pairs,
+            rows=[(invitation, person) for invitation, person, _ in group],
             kind="reminder",
             config=config,
             links=links,
         )
-    session.commit()
-    outcome = deliver(config, messages)
-    _settle(session, outcome, rows, now)
-    return report_of(outcome, {inv.id or 0: person.email or "" for inv, person, _ in rows})
+    return messages

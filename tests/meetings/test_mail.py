@@ -9,7 +9,7 @@ from icalendar import Calendar
 from sqlmodel import Session
 
 from checkin.qr import QrSigner
-from meetings import scheduling
+from meetings import reminders, scheduling
 from meetings.mail import MeetingOverError, send_invitations
 from meetings.reminders import send_reminders
 from meetings.reply_links import (
@@ -275,3 +275,23 @@ def test_reply_tokens_expire(session: Session) -> None:
         LINKS.verify(token, now=as_utc(meeting.end_at) + timedelta(seconds=1))
     with pytest.raises(ReplyLinkExpiredError):
         invitation_for_token(session=session, links=LINKS, token=token, now=as_utc(meeting.end_at))
+
+
+def test_reminder_claims_are_given_back_when_composing_fails(
+    session: Session, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meeting, invitations = scene(session, days_ahead=0)
+    schedule(session, meeting)
+    now = utcnow() - timedelta(minutes=1)
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("template bug")
+
+    monkeypatch.setattr(reminders, "letters_for", broken)
+    with pytest.raises(RuntimeError):
+        send_reminders(
+            session=session, config=config_for(mailbox.port), links=LINKS, hours=24, now=now
+        )
+    session.refresh(invitations[0])
+    assert invitations[0].reminded_at is None
+    assert mailbox.messages == []
