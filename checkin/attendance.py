@@ -220,8 +220,8 @@ def _is_latest() -> Any:
     fresh statistics after a burst of check-ins, rerun the aggregate once per row."""
     later = aliased(AttendanceEntry)
     return ~exists().where(
-        later.meeting_id == AttendanceEntry.meeting_id,
-        later.person_id == AttendanceEntry.person_id,
+        col(later.meeting_id) == col(AttendanceEntry.meeting_id),
+        col(later.person_id) == col(AttendanceEntry.person_id),
         col(later.id) > col(AttendanceEntry.id),
     )
 
