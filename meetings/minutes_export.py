@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 
 from meetings.minutes import body_of
 from meetings.pdf import FONT_DIR, ascii_fold
-from models import Minutes, MinutesBody, MinutesStatus
+from models import Minutes, MinutesBody, MinutesSection, MinutesStatus
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -23,6 +23,11 @@ def footer_line(minutes: Minutes) -> str:
     if minutes.status == MinutesStatus.final and minutes.sha256:
         return f"Biên bản chính thức, phiên bản {minutes.version}. SHA-256: {minutes.sha256}"
     return f"Dự thảo biên bản, phiên bản {minutes.version}: chưa có giá trị chính thức."
+
+
+def printed_sections(body: MinutesBody) -> list[MinutesSection]:
+    """The sections a reader sees: a conclusion nobody wrote is left out, heading and all."""
+    return [s for s in body.sections if s.text.strip() or not s.key.endswith("-conclusion")]
 
 
 # PDF
@@ -113,7 +118,7 @@ def _story(minutes: Minutes, body: MinutesBody, fonts: Fonts) -> list[Any]:
     story: list[Any] = [] if minutes.status == MinutesStatus.final else [p(DRAFT_STAMP, "stamp")]
     story += [_heading(body, p), p(body.place_date, "date"), p(body.title, "title")]
     story.append(p(body.subject, "subject"))
-    for section in body.sections:
+    for section in printed_sections(body):
         if section.title:
             story.append(p(section.title, "section"))
         story += [p(line, "text") for line in section.text.splitlines() if line.strip()]
@@ -178,7 +183,7 @@ def minutes_docx(minutes: Minutes) -> bytes:
     _para(document, body.place_date, italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _para(document, body.title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=15)
     _para(document, body.subject, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for section in body.sections:
+    for section in printed_sections(body):
         if section.title:
             _para(document, section.title, bold=True)
         for line in section.text.splitlines():

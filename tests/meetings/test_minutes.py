@@ -326,3 +326,10 @@ def test_the_docx_opens_and_lists_the_attendance(session: Session, scene: Scene)
     assert any("Đi công tác" in line and scene.excused.full_name in line for line in paragraphs)
     assert any(scene.room.clerk.full_name in cell for cell in cells)
     assert "Dự thảo" in document.sections[0].footer.paragraphs[0].text
+    assert "Kết luận" not in paragraphs  # conclusions nobody wrote are left out
+    key = next(s.key for s in minutes.body_of(drafted).sections if s.key.endswith("-conclusion"))
+    edit = MinutesUpdate(sections=[SectionEdit(key=key, text="Giao Ủy ban nhân dân thực hiện.")])
+    edited = minutes.update_minutes(session=session, meeting=scene.meeting, data=edit)
+    paragraphs = [p.text for p in DocxDocument(io.BytesIO(minutes_docx(edited))).paragraphs]
+    conclusion = paragraphs.index("Kết luận")
+    assert paragraphs[conclusion + 1] == "Giao Ủy ban nhân dân thực hiện."
