@@ -1,5 +1,6 @@
 """Speaker queue rules, through the domain services."""
 
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -236,3 +237,26 @@ def test_a_refused_change_records_nothing(session: Session, hall: Hall) -> None:
     with pytest.raises(speakers.AlreadyRequestedError):
         ask(session, hall, 0)
     assert len(queue_events(session, hall.meeting)) == before
+
+
+def test_two_concurrent_starts_leave_one_speaker(session: Session, hall: Hall) -> None:
+    ids = [ask(session, hall, n).id for n in range(2)]
+    barrier = threading.Barrier(2)
+    bind = session.get_bind()
+
+    def start(speech_id: int | None) -> None:
+        with Session(bind, expire_on_commit=False) as own:
+            meeting = own.get(Meeting, hall.meeting.id)
+            assert meeting is not None
+            speech = speakers.get_speech(session=own, meeting=meeting, speech_id=speech_id or 0)
+            barrier.wait()
+            speakers.start_speech(session=own, meeting=meeting, speech=speech)
+
+    threads = [threading.Thread(target=start, args=(speech_id,)) for speech_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    session.expire_all()
+    rows = speakers.list_queue(session=session, meeting=hall.meeting, item_id=hall.item_id)
+    assert sorted(str(row.status) for row in rows) == ["done", "speaking"]
