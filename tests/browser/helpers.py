@@ -192,3 +192,23 @@ REGULAR = "Kỳ họp thường kỳ"
 def document_item(page: Page, title: str) -> Locator:
     """A document in the room's list."""
     return page.locator(".doc-list .doc", has_text=title)
+
+
+APPROVAL = "Thông qua Nghị quyết về chỉnh trang vỉa hè"
+
+
+def voting_meeting(staff: Secretariat, title: str, delegates: tuple[str, ...]) -> int:
+    """A meeting chaired by `chutri` with these delegates invited and checked in by hand."""
+    meeting_id = staff.create_meeting(title, list(delegates), chair="chutri")
+    for username in delegates:
+        staff.check_in(meeting_id, staff.person_id(username))
+    return meeting_id
+
+
+def open_poll(staff: Secretariat, meeting_id: int) -> int:
+    """A yes/no/abstain poll, opened (through the API); its id."""
+    poll = staff.post(
+        f"/api/meetings/{meeting_id}/polls", data={"title": APPROVAL, "kind": "yes_no"}
+    )
+    staff.post(f"/api/polls/{poll['id']}/open")
+    return int(poll["id"])

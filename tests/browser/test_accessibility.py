@@ -3,10 +3,17 @@
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import DESKTOP, TABLET, NewContext
-from tests.browser.helpers import THEMATIC, Secretariat, api_log_in, expect_live
+from tests.browser.helpers import (
+    THEMATIC,
+    Secretariat,
+    api_log_in,
+    expect_live,
+    open_poll,
+    voting_meeting,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +37,21 @@ def serious_violations(page: Page, axe_source: str) -> list[str]:
     ]
 
 
-def visit(context: BrowserContext, path: str, axe_source: str, *, live: bool = False) -> list[str]:
+def visit(
+    context: BrowserContext,
+    path: str,
+    axe_source: str,
+    *,
+    live: bool = False,
+    ready: str | None = None,
+) -> list[str]:
+    """axe-core's findings on the page once it is live and shows `ready` (a selector)."""
     page = context.new_page()
     page.goto(path)
     if live:
         expect_live(page)
+    if ready:
+        expect(page.locator(ready).first).to_be_visible()
     found = serious_violations(page, axe_source)
     page.close()
     return found
@@ -63,6 +80,34 @@ def test_the_main_pages_have_no_serious_axe_violations(
         *visit(tablet, f"/room/{meeting_id}/documents/{document_id}", axe_source),
         *visit(anonymous, f"/projector/{meeting_id}?token={token}", axe_source, live=True),
     ]
+    assert not found, "\n".join(found)
+
+
+def test_the_check_in_and_voting_pages_have_no_serious_axe_violations(
+    new_context: NewContext, axe_source: str
+) -> None:
+    """The kiosk, the desk, the console, a ballot and the projector's vote, in progress and
+    published, on a meeting with an open poll."""
+    anonymous = new_context(viewport=DESKTOP, bypass_csp=True)
+    staff_context = new_context(viewport=DESKTOP, bypass_csp=True)
+    staff = Secretariat(staff_context)
+    meeting_id = voting_meeting(staff, "Phiên họp thử: trợ năng biểu quyết", ("daibieu06",))
+    poll_id = open_poll(staff, meeting_id)
+    kiosk = staff.device_token(meeting_id, "kiosk", "Kiosk trợ năng")
+    projector = f"/projector/{meeting_id}?token={staff.projector_token(meeting_id)}"
+    tablet = new_context(viewport=TABLET, bypass_csp=True)
+    api_log_in(tablet, "daibieu06")
+
+    found = [
+        *visit(anonymous, f"/kiosk/{meeting_id}?token={kiosk}", axe_source),
+        *visit(staff_context, f"/meetings/{meeting_id}/checkin", axe_source, live=True),
+        *visit(staff_context, f"/meetings/{meeting_id}/polls", axe_source, live=True),
+        *visit(tablet, f"/room/{meeting_id}", axe_source, live=True, ready="[data-ballot]"),
+        *visit(anonymous, projector, axe_source, live=True, ready=".projector-poll progress"),
+    ]
+    staff.post(f"/api/polls/{poll_id}/close")
+    staff.post(f"/api/polls/{poll_id}/publish")
+    found += visit(anonymous, projector, axe_source, live=True, ready=".poll-result")
     assert not found, "\n".join(found)
 
 

@@ -4,7 +4,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import TABLET, NewContext
-from tests.browser.helpers import THEMATIC, Secretariat, expect_live, log_in
+from tests.browser.helpers import (
+    THEMATIC,
+    Secretariat,
+    api_log_in,
+    expect_live,
+    log_in,
+    open_poll,
+    voting_meeting,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +65,69 @@ def test_an_english_browser_gets_english_without_asking(new_context: NewContext)
     page = new_context(locale="en-GB").new_page()
     page.goto("/login")
     expect_language(page, "en", "Log in")
+
+
+# What the check-in and voting pages say, by browser locale.
+SAYS = {
+    "vi-VN": {
+        "lang": "vi",
+        "kiosk": "Toàn màn hình",
+        "desk": "Bàn điểm danh",
+        "console": "Điều hành biểu quyết",
+        "choice": "Lựa chọn của bạn",
+        "yes": "Tán thành",
+        "voting": "Biểu quyết",
+        "progress": "0 / 1 đã biểu quyết",
+    },
+    "en-GB": {
+        "lang": "en",
+        "kiosk": "Full screen",
+        "desk": "Check-in desk",
+        "console": "Voting console",
+        "choice": "Your choice",
+        "yes": "In favour",
+        "voting": "Voting",
+        "progress": "0 / 1 voted",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", list(SAYS))
+def test_the_check_in_and_voting_pages_in_the_browser_language(
+    new_context: NewContext, locale: str
+) -> None:
+    says = SAYS[locale]
+    staff_context = new_context(locale=locale)
+    staff = Secretariat(staff_context)
+    meeting_id = voting_meeting(staff, f"Phiên họp thử: ngôn ngữ {locale}", ("daibieu13",))
+    open_poll(staff, meeting_id)
+    kiosk_token = staff.device_token(meeting_id, "kiosk", "Kiosk")
+    projector_token = staff.projector_token(meeting_id)
+    tablet = new_context(viewport=TABLET, locale=locale)
+    api_log_in(tablet, "daibieu13")
+    screens = new_context(locale=locale).new_page()
+
+    def lang_of(page: Page) -> None:
+        expect(page.locator("html")).to_have_attribute("lang", says["lang"])
+
+    screens.goto(f"/kiosk/{meeting_id}?token={kiosk_token}")
+    lang_of(screens)
+    expect(screens.locator("#kiosk-fullscreen")).to_have_text(says["kiosk"])
+    screens.goto(f"/projector/{meeting_id}?token={projector_token}")
+    lang_of(screens)
+    expect(screens.locator("#poll-heading")).to_have_text(says["voting"])
+    expect(screens.locator(".projector-poll .big-number")).to_have_text(says["progress"])
+
+    staff_page = staff_context.new_page()
+    staff_page.goto(f"/meetings/{meeting_id}/checkin")
+    lang_of(staff_page)
+    expect(staff_page.locator("h1")).to_contain_text(says["desk"])
+    staff_page.goto(f"/meetings/{meeting_id}/polls")
+    expect(staff_page.locator("h1")).to_have_text(says["console"])
+
+    room = tablet.new_page()
+    room.goto(f"/room/{meeting_id}")
+    lang_of(room)
+    ballot = room.locator("[data-ballot]")
+    expect(ballot.locator("legend")).to_have_text(says["choice"])
+    expect(ballot.locator(".choice-yes")).to_have_text(says["yes"])

@@ -19,27 +19,22 @@ from playwright.sync_api import (
 
 from tests.browser.conftest import DESKTOP, TABLET, NewContext, Server
 from tests.browser.helpers import (
+    APPROVAL,
     Secretariat,
     api_log_in,
     document_item,
     expect_live,
     expect_not_reloaded,
+    open_poll,
     open_room,
+    voting_meeting,
 )
 from tests.browser.test_screenshots import PROJECTOR, shoot
 
 pytestmark = pytest.mark.browser
 
 DELEGATES = ("daibieu19", "daibieu20")
-POLL = "Thông qua Nghị quyết về chỉnh trang vỉa hè"
-
-
-def prepare(staff: Secretariat, title: str, delegates: tuple[str, ...]) -> int:
-    """A meeting chaired by `chutri` with these delegates invited and checked in by hand."""
-    meeting_id = staff.create_meeting(title, list(delegates), chair="chutri")
-    for username in delegates:
-        staff.check_in(meeting_id, staff.person_id(username))
-    return meeting_id
+POLL = APPROVAL
 
 
 def open_projector(new_context: NewContext, staff: Secretariat, meeting_id: int) -> Page:
@@ -60,7 +55,7 @@ def open_console(context: BrowserContext, meeting_id: int) -> Page:
     return console
 
 
-def draft_and_open(console: Page) -> Page:
+def draft_and_open(console: Page) -> Locator:
     """Draft an approval poll from its template and open it; the poll's card."""
     form = console.locator("form:has(input[name=template][value=approval])")
     form.locator("#approval-title").fill(POLL)
@@ -95,7 +90,7 @@ def expect_progress(page: Page, done: int, total: int) -> None:
 
 def test_two_tablets_vote_and_the_projector_shows_the_result(new_context: NewContext) -> None:
     staff = Secretariat(new_context())
-    meeting_id = prepare(staff, "Phiên họp thử: biểu quyết trực tiếp", DELEGATES)
+    meeting_id = voting_meeting(staff, "Phiên họp thử: biểu quyết trực tiếp", DELEGATES)
     projector = open_projector(new_context, staff, meeting_id)
     tablets = [open_room(new_context(viewport=TABLET), name, meeting_id) for name in DELEGATES]
 
@@ -136,17 +131,11 @@ def test_two_tablets_vote_and_the_projector_shows_the_result(new_context: NewCon
         expect_not_reloaded(tablet)
 
 
-def open_poll(staff: Secretariat, meeting_id: int) -> int:
-    poll = staff.post(f"/api/meetings/{meeting_id}/polls", data={"title": POLL, "kind": "yes_no"})
-    staff.post(f"/api/polls/{poll['id']}/open")
-    return int(poll["id"])
-
-
 def test_an_offline_tablet_keeps_its_half_filled_ballot(
     new_context: NewContext, server: Server
 ) -> None:
     staff = Secretariat(new_context())
-    meeting_id = prepare(staff, "Phiên họp thử: phiếu dở dang", ("daibieu21",))
+    meeting_id = voting_meeting(staff, "Phiên họp thử: phiếu dở dang", ("daibieu21",))
     context = new_context(viewport=TABLET)
     tablet = open_room(context, "daibieu21", meeting_id)
     sent: list[dict[str, Any]] = []
@@ -190,7 +179,7 @@ def test_an_offline_tablet_keeps_its_half_filled_ballot(
 
 def test_a_ballot_the_socket_loses_is_sent_again_over_http(new_context: NewContext) -> None:
     staff = Secretariat(new_context())
-    meeting_id = prepare(staff, "Phiên họp thử: phiếu qua HTTP", ("daibieu22",))
+    meeting_id = voting_meeting(staff, "Phiên họp thử: phiếu qua HTTP", ("daibieu22",))
     context = new_context(viewport=TABLET)
     lost: list[str] = []
 
