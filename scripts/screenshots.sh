@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Regenerate docs/screenshots/*.png: the browser test that serves the demo and photographs the
-# main pages (desktop for the secretariat, tablet for delegates, the hall projector).
+# main pages (desktop for the secretariat, tablet for delegates, the hall projector), and the
+# kiosk and voting journeys that photograph the kiosk, desk, console, ballot and projector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/python -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py "$@"
+exec .venv/bin/python -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py \
+  tests/browser/test_kiosk_journey.py \
+  "tests/browser/test_voting_journey.py::test_two_tablets_vote_and_the_projector_shows_the_result" \
+  "$@"
