@@ -333,3 +333,17 @@ def test_the_docx_opens_and_lists_the_attendance(session: Session, scene: Scene)
     paragraphs = [p.text for p in DocxDocument(io.BytesIO(minutes_docx(edited))).paragraphs]
     conclusion = paragraphs.index("Kết luận")
     assert paragraphs[conclusion + 1] == "Giao Ủy ban nhân dân thực hiện."
+
+
+def test_secret_opinions_are_summarised_without_names(session: Session) -> None:
+    room = make_room(session, delegates=2)
+    poll = room.open(title="Góp ý kín", kind="opinion", secret=True)
+    for person, text in zip(room.delegates, ("Ý kiến thứ nhất", "Ý kiến thứ hai"), strict=True):
+        room.cast(poll, person, text=text)
+    polls.close_poll(session=session, poll=poll)
+    drafted = minutes.draft_minutes(session=session, meeting=room.meeting, author=room.clerk)
+    other = next(s for s in minutes.body_of(drafted).sections if s.key == "other")
+    assert "Góp ý kín: 2 ý kiến." in other.text
+    assert "  + Ý kiến thứ nhất" in other.text
+    assert "  + Ý kiến thứ hai" in other.text
+    assert not any(person.full_name in other.text for person in room.delegates)
