@@ -74,7 +74,7 @@ def _unlock(reader: PdfReader) -> None:
 
 def _walk(root: PdfObject) -> Iterator[str]:
     seen: set[tuple[int, int]] = set()
-    stack: list[PdfObject] = [root]
+    stack: list[PdfObject | None] = [root]
     while stack:
         item = stack.pop()
         if isinstance(item, IndirectObject):

@@ -12,7 +12,7 @@ import json
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,6 +132,8 @@ class Hub:
         self._heartbeat: asyncio.Task[None] | None = None
         self._progress = ProgressCoalescer(self)
         self._sequencer = Sequencer(self._fan_out)
+        self._alongside: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._alongside_tasks: list[asyncio.Task[None]] = []
         self.subscribed = asyncio.Event()
 
     # Life cycle -----------------------------------------------------------------------
@@ -139,6 +141,7 @@ class Hub:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._heartbeat = asyncio.create_task(self._beat_forever())
+        self._alongside_tasks = [asyncio.create_task(run()) for run in self._alongside]
         if self.redis_url:
             import redis.asyncio as aioredis
 
@@ -152,13 +155,17 @@ class Hub:
     async def stop(self) -> None:
         self._progress.cancel_all()
         self._sequencer.cancel_all()
-        for task in (self._subscriber, self._heartbeat):
+        for task in (self._subscriber, self._heartbeat, *self._alongside_tasks):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if self._redis is not None:
             await self._redis.aclose()
+
+    def run_alongside(self, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A background loop (such as the revocation watch) started and stopped with the hub."""
+        self._alongside.append(run)
 
     # Clients --------------------------------------------------------------------------
 

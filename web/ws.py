@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from meetings import access, live
 from models import Meeting, Person
+from web import revocation
 from web.auth import SESSION_COOKIE, device_for_token, person_for_session
 from web.hub import Client, Delivery, Notice
 from web.state import AppState
@@ -118,6 +119,13 @@ async def meeting_socket(websocket: WebSocket, meeting_id: int, after: int | Non
     await Connection(state, websocket, meeting_id, viewer).run(after)
 
 
+def credential_of(websocket: WebSocket, viewer: Viewer) -> revocation.Credential:
+    """What the socket was let in by, so that revoking it closes the socket."""
+    if viewer.device_id is not None:
+        return revocation.Credential.device(viewer.device_id)
+    return revocation.Credential.session(websocket.cookies.get(SESSION_COOKIE, ""))
+
+
 class Connection:
     """One accepted socket: a sender task (queue → socket) and a receiver (socket → handlers)."""
 
@@ -137,9 +145,15 @@ class Connection:
         receiver = asyncio.create_task(self._receive_loop())
         self.client.on_overflow = lambda: self._stop(sender, CLOSE_TOO_SLOW)
         self.state.connections.add(self)
+        watch = revocation.watch_of(self.state)
+        credential = credential_of(self.websocket, self.viewer)
+        if watch is not None:
+            watch.watch(credential, self)
         try:
             await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            if watch is not None:
+                watch.forget(credential, self)
             hub.leave(self.client)
             self.state.connections.discard(self)
             for task in (sender, receiver):
@@ -156,9 +170,9 @@ class Connection:
 
     def revoke(self) -> None:
         """Close this socket (its device token or login was revoked)."""
-        self.close_code = CLOSE_REVOKED
         self.client.overflowed = True
         self.client.on_overflow()
+        self.close_code = CLOSE_REVOKED  # after on_overflow, which sets its own code
 
     async def _send_loop(self, after: int | None) -> None:
         messages, self.last_seq = await run_in_threadpool(

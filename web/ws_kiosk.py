@@ -27,8 +27,9 @@ from checkin.tracker import CheckIn, FaceState
 from models import DeviceKind, Meeting
 from web import faces, ratelimit
 from web.auth import device_for_token, token_hash
+from web.revocation import Credential, watch_of
 from web.state import AppState
-from web.ws import CLOSE_POLICY, _token, origin_allowed, ws_error
+from web.ws import CLOSE_POLICY, CLOSE_REVOKED, _token, origin_allowed, ws_error
 
 log = logging.getLogger("hop.kiosk")
 router = APIRouter()
@@ -40,6 +41,7 @@ IDLE_TIMEOUT_SECONDS = 60.0
 class KioskDevice:
     name: str
     kiosk: Kiosk
+    device_id: int = 0
 
 
 def authorize(state: AppState, token: str | None, meeting_id: int) -> KioskDevice | None:
@@ -52,7 +54,8 @@ def authorize(state: AppState, token: str | None, meeting_id: int) -> KioskDevic
         if device.meeting_id not in (None, meeting_id):
             return None
         policy = get_policy(session=session, meeting_id=meeting_id)
-        return KioskDevice(device.name, Kiosk.from_policy(name=device.name, policy=policy))
+        kiosk = Kiosk.from_policy(name=device.name, policy=policy)
+        return KioskDevice(device.name, kiosk, device_id=device.id or 0)
 
 
 @router.websocket("/ws/kiosk/{meeting_id}")
@@ -88,21 +91,35 @@ class KioskConnection:
         self.send_lock = asyncio.Lock()
         self.offers: dict[int, int] = {}  # person id offered in the grey zone -> track id
         self.replaced = 0  # frames dropped because a newer one arrived
+        self.close_code = 1000
+        self.tasks: tuple[asyncio.Task[None], ...] = ()
         self.rate_key: str | None = None  # the device token's hash, as for HTTP frames
 
     async def run(self) -> None:
         receiver = asyncio.create_task(self._receive_loop())
         analyser = asyncio.create_task(self._analyse_loop())
+        self.tasks = (receiver, analyser)
+        watch = watch_of(self.state)
+        if watch is not None:
+            watch.watch(Credential.device(self.device.device_id), self)
         try:
             await asyncio.wait({receiver, analyser}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            if watch is not None:
+                watch.forget(Credential.device(self.device.device_id), self)
             for task in (receiver, analyser):
                 task.cancel()
             for task in (receiver, analyser):
                 with contextlib.suppress(BaseException):
                     await task
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.websocket.close(), timeout=1)
+                await asyncio.wait_for(self.websocket.close(code=self.close_code), timeout=1)
+
+    def revoke(self) -> None:
+        """Close this kiosk's socket: its device token was revoked."""
+        self.close_code = CLOSE_REVOKED
+        for task in self.tasks:
+            task.cancel()
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self.send_lock:

@@ -1,0 +1,129 @@
+"""Open sockets follow their credentials: a revoked device token or an ended login closes them.
+
+A socket is authenticated once, at the handshake, and may stay open for hours; revoking a
+stolen kiosk's token must not wait for it to reconnect. Each process checks the credentials
+behind its own open sockets against the database once a second (one query for all of them),
+so a revocation made by any process or host (or straight in the database) closes the
+sockets within about a second, with or without Redis.
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from models import DeviceToken, LoginSession
+from models.base import as_utc, utcnow
+from web.auth import token_hash
+from web.state import AppState
+
+log = logging.getLogger("hop.revocation")
+CHUNK = 500  # bound the size of each IN (...) list
+
+
+class Revocable(Protocol):
+    def revoke(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What authenticated a socket: a device token (by id) or a login (by its token's hash)."""
+
+    kind: str  # "device" or "session"
+    key: str
+
+    @classmethod
+    def device(cls, device_id: int) -> "Credential":
+        return cls("device", str(device_id))
+
+    @classmethod
+    def session(cls, token: str) -> "Credential":
+        return cls("session", token_hash(token))
+
+
+class RevocationWatch:
+    """The open sockets per credential, checked together at an interval."""
+
+    def __init__(self, engine: Engine, interval: float) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._sockets: dict[Credential, set[Revocable]] = {}
+
+    def watch(self, credential: Credential, socket: Revocable) -> None:
+        self._sockets.setdefault(credential, set()).add(socket)
+
+    def forget(self, credential: Credential, socket: Revocable) -> None:
+        sockets = self._sockets.get(credential)
+        if sockets is not None:
+            sockets.discard(socket)
+            if not sockets:
+                del self._sockets[credential]
+
+    async def run_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # a database hiccup must not end the watch
+                log.exception("checking socket credentials failed")
+
+    async def check(self) -> int:
+        """Close the sockets whose credential is no longer valid; how many were closed."""
+        if not self._sockets:
+            return 0
+        revoked = await run_in_threadpool(invalid_credentials, self.engine, list(self._sockets))
+        closed = 0
+        for credential in revoked:
+            for socket in tuple(self._sockets.pop(credential, ())):
+                socket.revoke()
+                closed += 1
+        return closed
+
+
+def invalid_credentials(engine: Engine, credentials: list[Credential]) -> set[Credential]:
+    """Those no longer valid: revoked or deleted devices, ended or expired logins (blocking)."""
+    devices = {int(c.key): c for c in credentials if c.kind == "device"}
+    sessions = {c.key: c for c in credentials if c.kind == "session"}
+    with Session(engine) as session:
+        live_devices = set(_live_devices(session, list(devices)))
+        live_sessions = set(_live_sessions(session, list(sessions)))
+    return {c for key, c in devices.items() if key not in live_devices} | {
+        c for key, c in sessions.items() if key not in live_sessions
+    }
+
+
+def _live_devices(session: Session, ids: list[int]) -> Iterable[int]:
+    for start in range(0, len(ids), CHUNK):
+        query = select(DeviceToken.id).where(
+            col(DeviceToken.id).in_(ids[start : start + CHUNK]),
+            col(DeviceToken.revoked_at).is_(None),
+        )
+        yield from (int(device_id or 0) for device_id in session.exec(query))
+
+
+def _live_sessions(session: Session, hashes: list[str]) -> Iterable[str]:
+    now = utcnow()
+    for start in range(0, len(hashes), CHUNK):
+        query = select(LoginSession.token_hash, LoginSession.expires_at).where(
+            col(LoginSession.token_hash).in_(hashes[start : start + CHUNK])
+        )
+        yield from (key for key, expires in session.exec(query) if as_utc(expires) >= now)
+
+
+def install(state: AppState) -> RevocationWatch:
+    """One watch per app, run by the hub for as long as the hub runs."""
+    watch = RevocationWatch(state.engine, state.settings.revocation_check_seconds)
+    state.extras["revocation"] = watch
+    state.hub.run_alongside(watch.run_forever)
+    return watch
+
+
+def watch_of(state: AppState | None) -> RevocationWatch | None:
+    """The app's watch; None for a connection built without an app (unit tests)."""
+    watch = state.extras.get("revocation") if state is not None else None
+    return watch if isinstance(watch, RevocationWatch) else None
