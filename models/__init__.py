@@ -101,7 +101,6 @@ from models.poll import (
     QuorumStatus,
     Verdict,
 )
-
 from models.speaker import SpeechRequest, SpeechStatus
 
 __all__ = [
