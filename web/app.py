@@ -12,7 +12,7 @@ from checkin.pool import FacePool
 from meetings.documents import Uploads
 from meetings.storage import BlobStore
 from models.db import REQUEST_LIMIT, make_engine
-from web import attendance_live, faces, revocation, ws, ws_ballots, ws_kiosk
+from web import attendance_live, faces, poll_deadlines, revocation, ws, ws_ballots, ws_kiosk
 from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
@@ -71,9 +71,11 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         state.faces = faces.build_face_services(settings, face_pool)
         await state.hub.start()
         reminders = start_reminders(state.engine, settings)
+        deadlines = poll_deadlines.start(state)
         try:
             yield
         finally:
+            await deadlines.stop()
             await stop_reminders(reminders)
             await state.hub.stop()
             state.faces.close()

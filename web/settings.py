@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     login_address_rate: str = "20/60"
     kiosk_frame_rate: str = "10/1"
     ballot_rate: str = "10/10"
+    # Biometric privacy: enrolled faces older than this many days are purged (0: kept until
+    # purged by hand); enrolment photos are kept (without metadata) only when opted in.
+    face_retention_days: int = Field(default=365, ge=0, le=3650)
+    keep_face_photos: bool = False
+    # How often open device sockets are checked against revocation.
+    revocation_check_seconds: float = Field(default=1.0, gt=0, le=5)
     # E-mail (invitations and reminders); no SMTP host means no mail and no reminder task.
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -55,12 +61,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
     reminder_interval_seconds: int = Field(default=300, ge=5, le=24 * 3600)
-    # Biometric privacy: enrolled faces older than this many days are purged (0: kept until
-    # purged by hand); enrolment photos are kept (without metadata) only when opted in.
-    face_retention_days: int = Field(default=365, ge=0, le=3650)
-    keep_face_photos: bool = False
-    # How often open device sockets are checked against revocation.
-    revocation_check_seconds: float = Field(default=1.0, gt=0, le=5)
+    # How often open polls are checked against their deadline.
+    poll_deadline_check_seconds: float = Field(default=2.0, gt=0, le=3600)
 
     @field_validator("secret_key")
     @classmethod
