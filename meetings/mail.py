@@ -147,9 +147,9 @@ def compose(letter: Letter, *, sender: str, ics: bytes) -> EmailMessage:
     """One e-mail: Vietnamese first, then English, and the meeting as a calendar attachment."""
     vi, en = SUBJECTS[letter.kind]
     message = EmailMessage()
-    message["Subject"] = f"{vi} / {en}: {letter.meeting.title}"
+    message["Subject"] = f"{vi} / {en}: {_one_line(letter.meeting.title)}"
     message["From"] = sender
-    message["To"] = formataddr((letter.person.full_name, letter.person.email or ""))
+    message["To"] = formataddr((_one_line(letter.person.full_name), letter.person.email or ""))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_domain(sender))
     body = [*_vietnamese(letter), "", "-" * 40, "", *_english(letter), "", "-- ", "Hop"]
@@ -161,6 +161,11 @@ def compose(letter: Letter, *, sender: str, ics: bytes) -> EmailMessage:
         params={"method": "PUBLISH"},
     )
     return message
+
+
+def _one_line(text: str) -> str:
+    # A line break in a header would end it (and e-mail refuses such headers): fold it away.
+    return " ".join(text.split())
 
 
 def _domain(sender: str) -> str:

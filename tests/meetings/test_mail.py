@@ -295,3 +295,23 @@ def test_reminder_claims_are_given_back_when_composing_fails(
     session.refresh(invitations[0])
     assert invitations[0].reminded_at is None
     assert mailbox.messages == []
+
+
+def test_line_breaks_in_a_title_or_name_do_not_break_the_headers(
+    session: Session, mailbox: Mailbox
+) -> None:
+    meeting, invitations = scene(session)
+    meeting.title = "Kỳ họp\r\nBcc: kẻ-gian@example.com"
+    session.add(meeting)
+    person = session.get(Person, invitations[0].person_id)
+    assert person is not None
+    person.full_name = "Lê Văn\nA"
+    session.add(person)
+    session.commit()
+    report = send_invitations(
+        session=session, meeting=meeting, config=config_for(mailbox.port), links=LINKS
+    )
+    assert len(report.sent) == 2
+    (message,) = mailbox.to("a@hoidong.example")
+    assert message["Subject"].endswith("Kỳ họp Bcc: kẻ-gian@example.com")
+    assert message["Bcc"] is None
