@@ -31,7 +31,7 @@ class Clip:
     end_s: float
 
 
-def fit(image: Frame) -> Frame:
+def fit(image: Any) -> Frame:
     """The image scaled into the camera's frame, letterboxed on a dark grey."""
     scale = min(WIDTH / image.shape[1], HEIGHT / image.shape[0])
     size = (round(image.shape[1] * scale), round(image.shape[0] * scale))

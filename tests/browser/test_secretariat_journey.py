@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import FilePayload, Page, Route, expect
 
 from tests.browser.conftest import TABLET, NewContext
 from tests.browser.helpers import log_in, pdf_bytes, wait_until
@@ -100,7 +100,7 @@ def upload_with_progress(page: Page, meeting_id: int) -> int:
     form = page.locator(f"form.upload[data-api='/api/meetings/{meeting_id}/documents']")
     form.locator("#upload-title").fill(DOCUMENT)
     form.locator("#upload-agenda_item_id").select_option(index=2)
-    pdf = {"name": "ke-hoach.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(DOCUMENT)}
+    pdf = FilePayload(name="ke-hoach.pdf", mimeType="application/pdf", buffer=pdf_bytes(DOCUMENT))
     form.locator("#upload-file").set_input_files(files=[pdf])
     form.locator(".upload-status").evaluate(RECORD_STATUS)
     form.locator("button[type=submit]").click()
@@ -187,9 +187,8 @@ def test_secretariat_enrols_the_delegates_faces(new_context: NewContext) -> None
         expect(clerk.locator(".flash[role=status]")).to_be_visible()
 
     # A photo without a face is refused with a reason, and nothing is stored.
-    clerk.locator("#enrol-photo").set_input_files(
-        files=[{"name": "trang.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes("x")}]
-    )
+    blank = FilePayload(name="trang.pdf", mimeType="application/pdf", buffer=pdf_bytes("x"))
+    clerk.locator("#enrol-photo").set_input_files(files=[blank])
     clerk.locator("#enrol-form button[type=submit]").click()
     expect(clerk.locator("p.error[role=alert]")).to_be_visible()
     expect(clerk.locator(".face-list li")).to_have_count(2)
