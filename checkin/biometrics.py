@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from checkin.gallery import _get_person, list_faces
+from checkin.retention import purge_after
 from models import FaceConsent, FaceEmbedding, Person
 from models.base import as_utc
 
@@ -28,6 +29,14 @@ class BiometricReport:
     consents: list[ConsentRecord] = field(default_factory=list)
     faces: list[FaceEmbedding] = field(default_factory=list)
     stored: str = "128-d face embeddings (float32), encrypted with AES-256-GCM"
+    retention_days: int = 0  # 0: kept until purged by hand
+
+    @property
+    def purge_after(self) -> datetime | None:
+        """When the oldest face is due to be purged (None: no retention set, or no face)."""
+        if not self.faces:
+            return None
+        return purge_after(self.faces[0].created_at, self.retention_days)
 
     @property
     def since(self) -> datetime | None:
@@ -38,7 +47,9 @@ class BiometricReport:
         return sum(1 for face in self.faces if face.photo_path)
 
 
-def biometric_report(*, session: Session, person_id: int) -> BiometricReport:
+def biometric_report(
+    *, session: Session, person_id: int, retention_days: int = 0
+) -> BiometricReport:
     """The report shown to the secretariat (and to the person on request)."""
     person = _get_person(session, person_id)
     rows = session.exec(
@@ -60,6 +71,7 @@ def biometric_report(*, session: Session, person_id: int) -> BiometricReport:
         consent_active=any(c.withdrawn_at is None for c in consents),
         consents=consents,
         faces=list_faces(session=session, person_id=person_id),
+        retention_days=retention_days,
     )
 
 

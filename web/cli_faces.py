@@ -173,17 +173,29 @@ def purge_faces(
     older_than: Annotated[
         int | None, typer.Option("--older-than", help="Faces enrolled more than DAYS ago")
     ] = None,
+    expired: Annotated[
+        bool,
+        typer.Option(
+            "--expired",
+            help="Faces past HOP_FACE_RETENTION_DAYS, and faces without a standing consent",
+        ),
+    ] = False,
 ) -> None:
-    """Delete biometric data: one person's faces, or every face older than DAYS."""
-    from checkin import gallery
+    """Delete biometric data: one person's, every face older than DAYS, or what has expired."""
+    from checkin import gallery, retention
     from meetings import audit
 
-    if (person is None) == (older_than is None):
-        typer.echo("hop purge-faces: give either --person or --older-than", err=True)
+    if sum((person is not None, older_than is not None, expired)) != 1:
+        typer.echo("hop purge-faces: give one of --person, --older-than or --expired", err=True)
         raise typer.Exit(2)
     with _database() as session:
         audit.bind(session, actor="cli")
-        if person is not None:
+        if expired:
+            days = get_settings().face_retention_days
+            result = retention.purge_expired(session=session, retention_days=days)
+            kept = f"{days} days" if days else "no time limit"
+            typer.echo(f"Deleted {result.faces} expired or unconsented faces (retention: {kept}).")
+        elif person is not None:
             found = find_person(session, person)
             if found is None:
                 typer.echo(f"hop purge-faces: no person {person!r}", err=True)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, Path, Request, Resp
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as FormFile
 
-from checkin import attendance, biometrics, gallery
+from checkin import attendance, biometrics, gallery, retention
 from checkin.engine import MAX_IMAGE_BYTES
 from checkin.errors import EmptyImageError, ImageTooLargeError
 from checkin.qr import qr_png
@@ -64,6 +64,14 @@ class BiometricsPublic(BaseModel):
     faces: list[FaceEmbeddingPublic]
     since: datetime | None
     photos_kept: int
+    retention_days: int
+    purge_after: datetime | None
+
+
+class OptOutPublic(BaseModel):
+    person_id: int
+    faces_deleted: int
+    consent_active: bool = False
 
 
 def face_public(row: Any) -> FaceEmbeddingPublic:
@@ -115,10 +123,23 @@ def purge_faces(
     return PurgePublic(deleted=result.faces)
 
 
+def _self_or_staff(person_id: int, person: CurrentUser) -> None:
+    if person.id != person_id:
+        access.require_staff(person)
+
+
 @router.get("/people/{person_id}/biometrics")
-def get_biometrics(person_id: int, session: SessionDep, _staff: StaffUser) -> BiometricsPublic:
-    """What is stored about the person's face, since when, and who recorded the consent."""
-    report = biometrics.biometric_report(session=session, person_id=person_id)
+def get_biometrics(
+    person_id: int, session: SessionDep, state: StateDep, person: CurrentUser
+) -> BiometricsPublic:
+    """What is stored about the person's face, since when, who recorded the consent, and
+    when it is purged; for the secretariat, or the person themself."""
+    _self_or_staff(person_id, person)
+    report = biometrics.biometric_report(
+        session=session,
+        person_id=person_id,
+        retention_days=state.settings.face_retention_days,
+    )
     return BiometricsPublic(
         person_id=report.person_id,
         full_name=report.full_name,
@@ -130,7 +151,21 @@ def get_biometrics(person_id: int, session: SessionDep, _staff: StaffUser) -> Bi
         faces=[face_public(row) for row in report.faces],
         since=report.since,
         photos_kept=report.photos_kept,
+        retention_days=report.retention_days,
+        purge_after=report.purge_after,
     )
+
+
+@router.post("/people/{person_id}/consent/withdraw")
+def withdraw_consent(
+    person_id: int, session: SessionDep, state: StateDep, person: CurrentUser
+) -> OptOutPublic:
+    """Opt out of face check-in (the person, or the secretariat on their behalf): consent
+    withdrawn and every enrolled face deleted at once; QR and desk check-in still work."""
+    _self_or_staff(person_id, person)
+    cache = faces.services(state).cache
+    result = retention.opt_out(session=session, person_id=person_id, cache=cache)
+    return OptOutPublic(person_id=result.person_id, faces_deleted=result.faces_deleted)
 
 
 # -- attendance -------------------------------------------------------------------------------
