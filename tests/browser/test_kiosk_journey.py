@@ -138,7 +138,11 @@ def test_the_kiosk_greets_enrolled_delegates_and_the_desk_sees_them(
 
     # The strangers were in front of the camera (the stills before Lin-Manuel Miranda, a face
     # in the video after him) and were not recognised: nobody else was checked in.
-    wait_until(kiosk, lambda: unknown_faces(answers[answers.index(last_greeting(answers)) :]) > 0)
+    wait_until(
+        kiosk,
+        lambda: unknown_faces(answers[answers.index(last_greeting(answers)) :]) > 0,
+        timeout_ms=25_000,
+    )
     assert unknown_faces(answers[: answers.index(last_greeting(answers))]), "no stranger seen"
     greetings: list[str] = kiosk.evaluate("window.__greetings")
     for name in (ABSENT, OUTSIDER):
