@@ -62,9 +62,14 @@ def get_person(*, session: Session, person_id: int) -> Person:
     return person
 
 
+_NOT_NULL = frozenset({"full_name", "title", "role", "active"})
+
+
 def update_person(*, session: Session, person: Person, data: PersonUpdate) -> Person:
     """Change a person's details; a password is hashed, never stored."""
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
+    # null for a field that cannot be empty leaves it as it is (it would fail NOT NULL).
+    changes = {k: v for k, v in changes.items() if v is not None or k not in _NOT_NULL}
     if "unit_id" in changes:
         _check_unit(session, changes["unit_id"])
     person.sqlmodel_update(changes)

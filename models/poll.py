@@ -9,7 +9,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import utcnow
+from models.base import as_utc_or_none, utcnow
 
 
 class PollKind(StrEnum):
@@ -247,6 +247,11 @@ class PollPublic(SQLModel):
     opened_at: datetime | None
     closed_at: datetime | None
     published_at: datetime | None
+
+    # SQLite gives times back without their zone: they are UTC, and the API says so.
+    _utc_times = field_validator("deadline", "opened_at", "closed_at", "published_at")(
+        as_utc_or_none
+    )
 
 
 class QuorumStatus(SQLModel):

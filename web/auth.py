@@ -8,8 +8,9 @@ from datetime import timedelta
 from fastapi import Request, Response
 from sqlmodel import Session, col, delete, select
 
-from models import DeviceToken, DeviceTokenCreate, LoginSession, Person
+from models import DeviceToken, DeviceTokenCreate, LoginSession, Meeting, Person
 from models.base import as_utc, utcnow
+from models.errors import InvalidInputError
 
 SESSION_COOKIE = "hop_session"
 CSRF_COOKIE = "hop_csrf"
@@ -64,6 +65,8 @@ def issue_device_token(
     session: Session, *, data: DeviceTokenCreate, issuer: Person
 ) -> tuple[DeviceToken, str]:
     """A new device token; the raw token is shown once."""
+    if data.meeting_id is not None and session.get(Meeting, data.meeting_id) is None:
+        raise InvalidInputError(f"Unknown meeting {data.meeting_id}", field="meeting_id")
     token = "hopd_" + new_token()
     device = DeviceToken.model_validate(
         data, update={"token_hash": token_hash(token), "created_by": issuer.id}

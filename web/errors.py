@@ -5,9 +5,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.errors import HopError
+from web.api_schema import document_errors
 from web.audit_log import record_denied
 
 log = logging.getLogger("hop.web")
@@ -72,7 +74,19 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
     return _error_page(request, 422, detail)
 
 
+async def handle_out_of_range(request: Request, error: Exception) -> Response:
+    # An id or count beyond the database's integers (SQLite raises OverflowError, PostgreSQL a
+    # DataError): bad input, not a server fault.
+    detail = "A number is out of range"
+    if _wants_json(request):
+        return JSONResponse({"error": "ValidationError", "detail": detail}, status_code=422)
+    return _error_page(request, 422, detail)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HopError, handle_hop_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(OverflowError, handle_out_of_range)
+    app.add_exception_handler(DataError, handle_out_of_range)
+    document_errors(app)
