@@ -29,18 +29,19 @@ def events_after(
 ) -> Backlog | None:
     """The events after `after`, or None when they are no longer all kept (send a snapshot)."""
     assert meeting.id is not None
-    if after > meeting.event_seq or after < 0:
-        return None
-    oldest = session.exec(select(func.min(Event.seq)).where(Event.meeting_id == meeting.id)).one()
-    if oldest is not None and after < oldest - 1:
-        return None
-    if meeting.event_seq - after > BACKLOG_LIMIT:
+    if after > meeting.event_seq or after < 0 or meeting.event_seq - after > BACKLOG_LIMIT:
         return None
     rows = session.exec(
         select(Event)
         .where(Event.meeting_id == meeting.id, col(Event.seq) > after)
         .order_by(col(Event.seq))
-    )
+        .limit(BACKLOG_LIMIT + 1)
+    ).all()
+    # Sequence numbers have no gaps (a rolled-back change gives its number back), so a first
+    # row other than after + 1, or none while the meeting is further on, means pruned events.
+    first = rows[0].seq if rows else meeting.event_seq + 1
+    if first != after + 1 or len(rows) > BACKLOG_LIMIT:
+        return None
     events = [
         (row.seq, _message(row) if is_manager or row.audience == Audience.everyone else None)
         for row in rows

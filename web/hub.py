@@ -29,10 +29,12 @@ REORDER_WAIT = 0.05
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One event for one client: its sequence and its text, or hidden (not for this viewer)."""
+    """One event for the clients of its meeting: its sequence and its text, which only the
+    managers are sent when managers_only (the others' sequence still moves past it)."""
 
     seq: int
     text: str | None
+    managers_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +221,10 @@ class Hub:
         room = self._rooms.get(event.meeting_id)
         if room:
             text = json.dumps(event.message(), separators=(",", ":"), ensure_ascii=False)
-            everyone = event.audience == "everyone"
-            shown, hidden = Delivery(event.seq, text), Delivery(event.seq, None)
+            # One object for every client: the sender drops what its viewer may not see.
+            delivery = Delivery(event.seq, text, event.audience != "everyone")
             for client in tuple(room):
-                client.offer(shown if everyone or client.is_manager else hidden)
+                client.offer(delivery)
         self._progress.note(event)
 
     def notify(

@@ -67,41 +67,63 @@ def _token(websocket: WebSocket) -> str | None:
     return websocket.query_params.get("token")
 
 
-def authorize(state: AppState, websocket: WebSocket, meeting_id: int) -> Viewer | None:
-    """The viewer when they may follow this meeting, else None (blocking: run in a thread)."""
+Backlog = tuple[list[dict[str, Any] | None], int]
+
+
+def authorize(
+    session: Session, websocket: WebSocket, meeting: Meeting, meeting_id: int
+) -> Viewer | None:
+    """The viewer when they may follow this meeting, else None."""
+    person = person_for_session(session, websocket.cookies.get(SESSION_COOKIE))
+    if person is not None:
+        assert person.id is not None
+        # One read of the invitation answers both questions (can_view and can_manage each
+        # read it again): a reconnect storm pays for every query of the handshake.
+        invitation = access.find_invitation(session, meeting_id=meeting_id, person_id=person.id)
+        if not access.sees(meeting=meeting, viewer=person, invitation=invitation):
+            return None
+        manager = access.manages(meeting=meeting, viewer=person, invitation=invitation)
+        return Viewer(person=person, device_id=None, is_manager=manager)
+    device = device_for_token(session, _token(websocket))
+    if device is None or device.meeting_id not in (None, meeting_id):
+        return None
+    return Viewer(person=None, device_id=device.id, is_manager=False)
+
+
+def open_meeting(
+    state: AppState, websocket: WebSocket, meeting_id: int, after: int | None
+) -> tuple[Viewer, Backlog] | None:
+    """Who is connecting and what to send them first, in one session and one thread hop
+    (blocking); None when they may not follow this meeting."""
     with Session(state.engine, expire_on_commit=False) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return None
-        person = person_for_session(session, websocket.cookies.get(SESSION_COOKIE))
-        if person is not None:
-            if not access.can_view(session, meeting=meeting, viewer=person):
-                return None
-            manager = access.can_manage(session, meeting=meeting, viewer=person)
-            return Viewer(person=person, device_id=None, is_manager=manager)
-        device = device_for_token(session, _token(websocket))
-        if device is None or device.meeting_id not in (None, meeting_id):
+        viewer = authorize(session, websocket, meeting, meeting_id)
+        if viewer is None:
             return None
-        return Viewer(person=None, device_id=device.id, is_manager=False)
+        return viewer, _backlog(session, meeting, after, viewer)
 
 
-def load_backlog(
-    state: AppState, meeting_id: int, after: int | None, viewer: Viewer
-) -> tuple[list[dict[str, Any] | None], int]:
+def load_backlog(state: AppState, meeting_id: int, after: int | None, viewer: Viewer) -> Backlog:
     """Messages to send first, and the sequence they bring the client to (blocking)."""
     with Session(state.engine, expire_on_commit=False) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return [], 0
-        backlog = None
-        if after is not None:
-            backlog = live.events_after(
-                session, meeting=meeting, after=after, is_manager=viewer.is_manager
-            )
-        if backlog is not None:
-            return [message for _, message in backlog.events], backlog.last_seq
-        data = live.snapshot(session, meeting=meeting, viewer=viewer.person)
-        return [{"seq": meeting.event_seq, "type": "snapshot", "data": data}], meeting.event_seq
+        return _backlog(session, meeting, after, viewer)
+
+
+def _backlog(session: Session, meeting: Meeting, after: int | None, viewer: Viewer) -> Backlog:
+    backlog = None
+    if after is not None:
+        backlog = live.events_after(
+            session, meeting=meeting, after=after, is_manager=viewer.is_manager
+        )
+    if backlog is not None:
+        return [message for _, message in backlog.events], backlog.last_seq
+    data = live.snapshot(session, meeting=meeting, viewer=viewer.person)
+    return [{"seq": meeting.event_seq, "type": "snapshot", "data": data}], meeting.event_seq
 
 
 @router.websocket("/ws/meetings/{meeting_id}")
@@ -111,12 +133,24 @@ async def meeting_socket(websocket: WebSocket, meeting_id: int, after: int | Non
     if not origin_allowed(websocket, state.settings.allowed_origins, by_cookie=by_cookie):
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
-    viewer = await run_in_threadpool(authorize, state, websocket, meeting_id)
-    if viewer is None:
-        await websocket.close(code=CLOSE_POLICY, reason="not allowed")
-        return
-    await websocket.accept()
-    await Connection(state, websocket, meeting_id, viewer).run(after)
+    # In the room before the log is read, so that no event falls in between; a client that
+    # is not let in leaves before anything is sent, and what it may not see is dropped at
+    # sending (Delivery.managers_only), since it is admitted before its role is known.
+    client = Client(meeting_id=meeting_id, is_manager=False)
+    state.hub.join(client)
+    try:
+        opened = await run_in_threadpool(open_meeting, state, websocket, meeting_id, after)
+        if opened is None:
+            state.hub.leave(client)
+            await websocket.close(code=CLOSE_POLICY, reason="not allowed")
+            return
+        viewer, backlog = opened
+        client.is_manager = viewer.is_manager
+        await websocket.accept()
+    except BaseException:
+        state.hub.leave(client)
+        raise
+    await Connection(state, websocket, viewer, client).run(backlog)
 
 
 def credential_of(websocket: WebSocket, viewer: Viewer) -> revocation.Credential:
@@ -129,21 +163,22 @@ def credential_of(websocket: WebSocket, viewer: Viewer) -> revocation.Credential
 class Connection:
     """One accepted socket: a sender task (queue → socket) and a receiver (socket → handlers)."""
 
-    def __init__(self, state: AppState, websocket: WebSocket, meeting_id: int, viewer: Viewer):
+    def __init__(self, state: AppState, websocket: WebSocket, viewer: Viewer, client: Client):
         self.state = state
         self.websocket = websocket
-        self.meeting_id = meeting_id
+        self.meeting_id = client.meeting_id
         self.viewer = viewer
-        self.client = Client(meeting_id=meeting_id, is_manager=viewer.is_manager)
+        self.client = client  # already in the hub's room (see meeting_socket)
         self.last_seq = 0
         self.close_code = 1000
 
-    async def run(self, after: int | None) -> None:
+    async def run(self, backlog: "Backlog") -> None:
         hub = self.state.hub
-        hub.join(self.client)  # before the backlog is read, so nothing falls in between
-        sender = asyncio.create_task(self._send_loop(after))
+        sender = asyncio.create_task(self._send_loop(backlog))
         receiver = asyncio.create_task(self._receive_loop())
         self.client.on_overflow = lambda: self._stop(sender, CLOSE_TOO_SLOW)
+        if self.client.overflowed:  # while the handshake was still reading the log
+            self.client.on_overflow()
         self.state.connections.add(self)
         watch = revocation.watch_of(self.state)
         credential = credential_of(self.websocket, self.viewer)
@@ -174,10 +209,8 @@ class Connection:
         self.client.on_overflow()
         self.close_code = CLOSE_REVOKED  # after on_overflow, which sets its own code
 
-    async def _send_loop(self, after: int | None) -> None:
-        messages, self.last_seq = await run_in_threadpool(
-            load_backlog, self.state, self.meeting_id, after, self.viewer
-        )
+    async def _send_loop(self, backlog: "Backlog") -> None:
+        messages, self.last_seq = backlog
         await self._send_all(messages)
         queue = self.client.queue
         while True:  # the hub queues heartbeats, so no timeout per message here
@@ -197,7 +230,7 @@ class Connection:
             await self._catch_up()
             return
         self.last_seq = item.seq
-        if item.text is not None:
+        if item.text is not None and (self.viewer.is_manager or not item.managers_only):
             await self.websocket.send_text(item.text)
 
     async def _catch_up(self) -> None:
