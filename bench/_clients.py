@@ -2,7 +2,7 @@
 from the parent over a pipe (connect, arm a target sequence, wait, record, collect).
 
 Each tab behaves like web/static/live.js: it resumes with ?after=<last seq> and reconnects
-with full-jitter exponential backoff (ceiling min(15 s, 0.5 s * 2^attempt)). The sockets use
+with full-jitter exponential backoff (ceiling min(5 s, 0.5 s * 2^attempt)). The sockets use
 the websockets library's sans-I/O client under a plain asyncio Protocol, so that thousands
 of them cost the (shared, 2-core) machine as little CPU as possible.
 """
@@ -29,7 +29,7 @@ from bench._servers import raise_nofile
 PING_SECONDS = 20.0  # as live.js; the server closes sockets that say nothing for 60 s
 OPENING_AT_ONCE = 64  # the first connections are paced; reconnections are not
 OPEN_TIMEOUT = 30.0
-BACKOFF = (0.5, 15.0)  # live.js: first ceiling and largest ceiling of a reconnection delay, s
+BACKOFF = (0.5, 5.0)  # live.js: first ceiling and largest ceiling of a reconnection delay, s
 
 
 class Refused(Exception):

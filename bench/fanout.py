@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--seconds", type=float, default=3.0, help="length of the paced run, s")
     add("--missed", type=int, default=3, help="events committed while the servers are down")
     add("--drain", type=float, default=30.0, help="longest wait for deliveries, s")
-    add("--backoff-max", type=float, default=15.0, help="largest reconnection delay, s")
+    add("--backoff-max", type=float, default=5.0, help="largest reconnection delay, s")
     add("--redis-url", default=REDIS_URL, help="Redis of the two-process run")
     add("--no-redis", action="store_true", help="skip the two-process run")
     add("--keep", type=Path, help="keep the databases and server logs in this folder")

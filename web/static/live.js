@@ -94,8 +94,9 @@
   }
 
   function scheduleReconnect() {
-    // Full jitter, so a hall of tablets does not come back in one wave after a restart.
-    var ceiling = Math.min(15000, 500 * Math.pow(2, attempt));
+    // Full jitter, so a hall of tablets does not come back in one wave after a restart; a
+    // ceiling of 5 s, so that after a short outage no screen waits long to come back.
+    var ceiling = Math.min(5000, 500 * Math.pow(2, attempt));
     attempt += 1;
     if (!badgeTimer) badgeTimer = setTimeout(function () { badge(true); }, GRACE_MS);
     setTimeout(connect, Math.random() * ceiling);
