@@ -303,6 +303,7 @@ def run_kill_point(server: Server, crowd: Crowd, poll_id: int, rng: random.Rando
     first = asyncio.run(
         send_all(server.url, poll_id, casts, stop_after=point.kill_after, server=server)
     )
+    kill(server)  # in case the burst failed before reaching the kill point
     assert server.process is not None
     server.process.wait(timeout=10)
     acks = {nonce: ack for nonce, ack in first.items() if isinstance(ack, dict)}
