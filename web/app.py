@@ -31,6 +31,7 @@ from web.i18n import Translator
 from web.limits import ConcurrencyLimit
 from web.mail import start_reminders, stop_reminders
 from web.pages import routes as page_routes
+from web.ratelimit import close as close_rate_limits
 from web.security import SecurityMiddleware
 from web.settings import Settings, get_settings
 from web.state import AppState
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
             await stop_reminders(reminders)
             await state.hub.stop()
             state.faces.close()
+            close_rate_limits(state)
             state.engine.dispose()
 
     app = FastAPI(

@@ -2,9 +2,8 @@
 per voter. Over the limit the API answers 429 with Retry-After, a websocket an error message.
 
 Each limit is a GCRA (a token bucket kept as one time per key): `count` events at once, then one
-every `seconds / count`. The buckets live in this process's memory: with several server
-processes each enforces its own (a client spread over N workers gets up to N times the rate);
-they are not shared over Redis.
+every `seconds / count`. The buckets live in this process's memory, or with HOP_REDIS_URL in
+Redis (web.ratelimit_redis), so that several server processes count together.
 """
 
 import math
@@ -12,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from models.errors import HopError
 
@@ -90,6 +89,10 @@ class Limiter:
                 self._sweep(now)
             return wait
 
+    async def ahit(self, key: str) -> float | None:
+        """hit() for async callers (the Redis limiter goes to a thread)."""
+        return self.hit(key)
+
     def reset(self, key: str) -> None:
         with self._lock:
             self._due.pop(key, None)
@@ -106,21 +109,44 @@ class Limiter:
         self._sweep_at = len(self._due) + SWEEP_EVERY
 
 
+class AnyLimiter(Protocol):
+    def retry_after(self, key: str) -> float | None: ...
+    def hit(self, key: str) -> float | None: ...
+    async def ahit(self, key: str) -> float | None: ...
+    def reset(self, key: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class RateLimits:
-    login_account: Limiter
-    login_address: Limiter
-    kiosk_frame: Limiter
-    ballot: Limiter
+    login_account: AnyLimiter
+    login_address: AnyLimiter
+    kiosk_frame: AnyLimiter
+    ballot: AnyLimiter
+    client: Any = None  # the Redis client, when shared
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "RateLimits":
-        return cls(
-            login_account=Limiter(Rate.parse(settings.login_account_rate)),
-            login_address=Limiter(Rate.parse(settings.login_address_rate)),
-            kiosk_frame=Limiter(Rate.parse(settings.kiosk_frame_rate)),
-            ballot=Limiter(Rate.parse(settings.ballot_rate)),
-        )
+        rates = {
+            "login_account": Rate.parse(settings.login_account_rate),
+            "login_address": Rate.parse(settings.login_address_rate),
+            "kiosk_frame": Rate.parse(settings.kiosk_frame_rate),
+            "ballot": Rate.parse(settings.ballot_rate),
+        }
+        if not settings.redis_url:
+            return cls(**{name: Limiter(rate) for name, rate in rates.items()})
+        from web.ratelimit_redis import RedisLimiter, connect
+
+        client = connect(settings.redis_url)
+        prefix = f"{settings.redis_channel}:rate:"
+        shared = {
+            name: RedisLimiter(client, f"{prefix}{name}:", rate.count, rate.seconds)
+            for name, rate in rates.items()
+        }
+        return cls(**shared, client=client)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
 
 
 def limits(state: "AppState") -> RateLimits:
@@ -129,6 +155,13 @@ def limits(state: "AppState") -> RateLimits:
     if not isinstance(found, RateLimits):
         found = state.extras[KEY] = RateLimits.from_settings(state.settings)
     return found
+
+
+def close(state: "AppState") -> None:
+    """Let go of the Redis connections, if any (at shutdown)."""
+    found = state.extras.pop(KEY, None)
+    if isinstance(found, RateLimits):
+        found.close()
 
 
 def seconds(wait: float) -> int:
@@ -190,13 +223,15 @@ def login_succeeded(state: "AppState", *, username: str) -> None:
     limits(state).login_account.reset(f"account:{username.lower()}")
 
 
-def check_kiosk_frame(state: "AppState", *, device_key: str, gettext: Gettext = _english) -> None:
-    wait = limits(state).kiosk_frame.hit(f"kiosk:{device_key}")
+async def check_kiosk_frame(
+    state: "AppState", *, device_key: str, gettext: Gettext = _english
+) -> None:
+    wait = await limits(state).kiosk_frame.ahit(f"kiosk:{device_key}")
     if wait is not None:
         raise _refuse(FRAME_MESSAGE, wait, gettext)
 
 
-def check_ballot(state: "AppState", *, voter_id: int, gettext: Gettext = _english) -> None:
-    wait = limits(state).ballot.hit(f"voter:{voter_id}")
+async def check_ballot(state: "AppState", *, voter_id: int, gettext: Gettext = _english) -> None:
+    wait = await limits(state).ballot.ahit(f"voter:{voter_id}")
     if wait is not None:
         raise _refuse(BALLOT_MESSAGE, wait, gettext)

@@ -40,7 +40,7 @@ async def handle_ballot(
     if viewer.person is None or viewer.person.id is None:
         raise NotEligibleError("Devices cannot vote: log in as a delegate")
     try:
-        ratelimit.check_ballot(state, voter_id=viewer.person.id)
+        await ratelimit.check_ballot(state, voter_id=viewer.person.id)
     except ratelimit.RateLimitedError as error:
         return {**ws_error(error, message), "retry_after": error.retry_after}
     poll_id = message.get("poll_id")

@@ -143,7 +143,7 @@ class KioskConnection:
     async def _on_frame(self, data: bytes) -> None:
         try:
             if self.rate_key is not None:
-                ratelimit.check_kiosk_frame(self.state, device_key=self.rate_key)
+                await ratelimit.check_kiosk_frame(self.state, device_key=self.rate_key)
         except ratelimit.RateLimitedError as error:
             # An answer for the refused frame: a client that waits for one per frame goes on.
             await self.send({**ws_error(error, {}), "retry_after": error.retry_after})

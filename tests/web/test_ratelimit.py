@@ -2,6 +2,7 @@
 voter. Over the limit: 429 with Retry-After (an error message on a websocket), nothing done, and
 other accounts, addresses, devices and voters unaffected."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -11,9 +12,12 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from models import Role
+from tests.conftest import REDIS_URL
 from tests.factories import PASSWORD, assert_error, login, make_meeting, make_user
 from tests.voting.conftest import make_room, nonce
+from web.app import create_app
 from web.ratelimit import Limiter, Rate
+from web.ratelimit_redis import RedisLimiter, connect
 from web.settings import Settings
 
 ORIGIN = {"origin": "http://testserver"}
@@ -81,7 +85,7 @@ def test_an_idle_key_is_forgotten_and_off_means_no_limit() -> None:
 @pytest.mark.parametrize("text", ["", "5", "x/60", "5/0", "-1/60", "5/-3"])
 def test_a_malformed_rate_setting_is_refused(text: str) -> None:
     with pytest.raises(ValidationError, match="COUNT/SECONDS"):
-        Settings(ballot_rate=text, _env_file=None)  # type: ignore[call-arg]
+        Settings(ballot_rate=text, _env_file=None)
 
 
 # Logins --------------------------------------------------------------------------------------
@@ -219,3 +223,44 @@ def test_the_refusals_are_in_the_catalogue() -> None:
     from web.pages.login import RATE_LIMITED
 
     assert set(RATE_LIMITED) == {ratelimit.FRAME_MESSAGE, ratelimit.BALLOT_MESSAGE}
+
+
+# Shared over Redis ---------------------------------------------------------------------------
+
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="set HOP_TEST_REDIS_URL")
+
+
+@needs_redis
+def test_a_redis_limiter_counts_resets_and_keys_apart() -> None:
+    client = connect(REDIS_URL)
+    prefix = f"hop:test:{uuid.uuid4().hex}:"
+    try:
+        limiter = RedisLimiter(client, prefix, 2, 60)
+        assert [limiter.hit("a"), limiter.hit("a")] == [None, None]
+        assert limiter.retry_after("a") == pytest.approx(30, abs=1)
+        assert limiter.hit("a") == pytest.approx(30, abs=1)
+        assert limiter.hit("b") is None
+        limiter.reset("a")
+        assert limiter.hit("a") is None
+    finally:
+        client.close()
+
+
+@needs_redis
+def test_processes_sharing_redis_count_failed_logins_together(
+    settings: Settings, session: Session, client: TestClient
+) -> None:
+    """Two apps (as two server processes) with the same Redis and channel."""
+    person = make_user(session)
+    shared = settings.model_copy(update={"redis_url": REDIS_URL})
+    with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
+        for _ in range(3):
+            assert_error(attempt(first, person.username), 401)
+        assert_limited(attempt(second, person.username, PASSWORD))
+
+
+def test_an_unreachable_redis_lets_events_through() -> None:
+    limiter = RedisLimiter(connect("redis://127.0.0.1:9/0"), "hop:test:", 1, 60)
+    assert [limiter.hit("a"), limiter.hit("a"), limiter.retry_after("a")] == [None, None, None]
+    limiter.reset("a")
+    limiter.client.close()

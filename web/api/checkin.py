@@ -250,7 +250,7 @@ async def check_in_frame(
     meeting_id: int, request: Request, state: StateDep, kiosk: KioskName
 ) -> dict[str, Any]:
     """One image in (raw JPEG/PNG body, or a multipart `photo`): faces, names, check-ins out."""
-    ratelimit.check_kiosk_frame(
+    await ratelimit.check_kiosk_frame(
         state, device_key=_frame_key(request, kiosk), gettext=ratelimit.gettext_for(request)
     )
     data = await _read_body(request)
