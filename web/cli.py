@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from web import cli_archive, cli_audit, cli_faces, cli_mail
+from web.cli_db import database
 from web.settings import get_settings
 
 app = typer.Typer(
@@ -81,20 +82,15 @@ def create_user(
     ] = "",
 ) -> None:
     """Add an account (for example the first admin)."""
-    from sqlmodel import Session
-
     from meetings.people import create_person
     from models import PersonCreate, Role
-    from models.db import make_engine
 
-    engine = make_engine(get_settings().resolved_database_url)
-    with Session(engine) as session:
+    with database() as session:
         data = PersonCreate(
             username=username, full_name=full_name, role=Role(role), password=password
         )
         person = create_person(session=session, data=data)
         typer.echo(f"Created {person.username} ({person.role}).")
-    engine.dispose()
 
 
 cli_faces.register(app)  # enroll, purge-faces, eval-faces, kiosk

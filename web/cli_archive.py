@@ -1,12 +1,11 @@
 """`hop archive export` and `hop archive import`: a whole meeting as one zip, from a shell."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 
+from web.cli_db import database
 from web.settings import get_settings
 
 app = typer.Typer(help="Whole-meeting archives (JSON and documents in one zip).")
@@ -15,20 +14,6 @@ app = typer.Typer(help="Whole-meeting archives (JSON and documents in one zip)."
 def register(parent: typer.Typer) -> None:
     """Add `hop archive …` to the `hop` app."""
     parent.add_typer(app, name="archive", no_args_is_help=True)
-
-
-@contextmanager
-def _database() -> Iterator[Any]:
-    from sqlmodel import Session
-
-    from models.db import make_engine
-
-    engine = make_engine(get_settings().resolved_database_url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _uploads() -> Any:
@@ -53,7 +38,7 @@ def export_command(
     from models import Meeting
     from models.errors import HopError
 
-    with _database() as session:
+    with database() as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             _fail(f"meeting {meeting_id} not found")
@@ -75,7 +60,7 @@ def import_command(
     from meetings import archive
     from models.errors import HopError
 
-    with _database() as session, file.open("rb") as source:
+    with database() as session, file.open("rb") as source:
         try:
             meeting = archive.import_meeting(session=session, uploads=_uploads(), source=source)
         except HopError as error:

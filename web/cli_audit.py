@@ -1,13 +1,11 @@
 """`hop audit verify` and `hop audit list`: the audit trail from a shell."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
-from web.settings import get_settings
+from web.cli_db import database
 
 app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 _FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -18,26 +16,12 @@ def register(parent: typer.Typer) -> None:
     parent.add_typer(app, name="audit")
 
 
-@contextmanager
-def _database() -> Iterator[Any]:
-    from sqlmodel import Session
-
-    from models.db import make_engine
-
-    engine = make_engine(get_settings().resolved_database_url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 @app.command()
 def verify() -> None:
     """Recompute the chain; exit 1 naming the first broken entry."""
     from meetings import audit
 
-    with _database() as session:
+    with database() as session:
         report = audit.check_chain(session)
     if report.broken is not None:
         typer.echo(f"Audit chain broken at entry {report.broken}", err=True)
@@ -59,7 +43,7 @@ def list_entries(
     from meetings import audit
 
     where = audit.AuditFilter(action=action, actor=actor, meeting_id=meeting, since=_utc(since))
-    with _database() as session:
+    with database() as session:
         rows, total = audit.list_entries(session, where=where, limit=limit)
     for row in rows:
         typer.echo(_line(row))

@@ -3,13 +3,13 @@
 import json
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from web.cli_db import database
 from web.settings import get_settings
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
@@ -23,20 +23,6 @@ def register(app: typer.Typer) -> None:
         "eval-faces", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
     )(eval_faces)
     app.command("kiosk")(kiosk)
-
-
-@contextmanager
-def _database() -> Iterator[Any]:
-    from sqlmodel import Session
-
-    from models.db import make_engine
-
-    engine = make_engine(get_settings().resolved_database_url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 # -- enroll -----------------------------------------------------------------------------------
@@ -111,7 +97,7 @@ def enroll(
     settings = get_settings()
     cipher = FaceCipher.from_secret(settings.resolved_secret_key)
     summary = EnrolSummary()
-    with _database() as session:
+    with database() as session:
         operator = find_person(session, consent_by)
         if operator is None or operator.username != consent_by.lower():
             typer.echo(f"hop enroll: no user {consent_by!r} to record the consent", err=True)
@@ -188,7 +174,7 @@ def purge_faces(
     if sum((person is not None, older_than is not None, expired)) != 1:
         typer.echo("hop purge-faces: give one of --person, --older-than or --expired", err=True)
         raise typer.Exit(2)
-    with _database() as session:
+    with database() as session:
         audit.bind(session, actor="cli")
         if expired:
             days = get_settings().face_retention_days
