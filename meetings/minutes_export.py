@@ -2,19 +2,15 @@
 issuing body and national motto side by side, place and date, "BIÊN BẢN HỌP", the sections,
 then the secretary's and the chair's signatures. A final version carries its sha256."""
 
-import functools
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
 from meetings.minutes import body_of
-from meetings.pdf import FONT_DIR, ascii_fold
+from meetings.pdf import MOTTO, NATION, SERIF, TIMES, Fonts, load_fonts
 from models import Minutes, MinutesBody, MinutesSection, MinutesStatus
 
-NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
 DRAFT_STAMP = "DỰ THẢO"
 
 
@@ -33,32 +29,10 @@ def printed_sections(body: MinutesBody) -> list[MinutesSection]:
 # PDF
 
 
-@dataclass(frozen=True)
-class Fonts:
-    regular: str
-    bold: str
-    italic: str
-    unicode: bool
-
-    def text(self, value: str) -> str:
-        return value if self.unicode else ascii_fold(value)
-
-
-@functools.cache
 def pdf_fonts() -> Fonts:
     """DejaVu Serif (official papers are set in a serif face) when installed, else Times
-    without diacritics; the fonts folder of every report (meetings.pdf)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    names = Fonts("HopMinutes", "HopMinutes-Bold", "HopMinutes-Italic", unicode=True)
-    files = ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf")
-    try:
-        for name, file in zip((names.regular, names.bold, names.italic), files, strict=True):
-            pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / file)))
-    except (OSError, TTFError):
-        return Fonts("Times-Roman", "Times-Bold", "Times-Italic", unicode=False)
-    return names
+    without diacritics."""
+    return load_fonts(families=(SERIF,), fallback=TIMES)
 
 
 def minutes_pdf(minutes: Minutes) -> bytes:

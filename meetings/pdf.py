@@ -11,6 +11,13 @@ from pathlib import Path
 from typing import Any
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# (family, regular, bold, italic) files; fonts-dejavu-core has both faces, the italic files come
+# with fonts-dejavu-extra and are optional.
+SERIF = ("DejaVuSerif", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf")
+SANS = ("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf")
+# The national heading of every administrative paper.
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
 # Cells a spreadsheet would run as formulas: prefix them so they stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,7 +79,7 @@ def _section_story(title: str, section: Section, width: float) -> list[Any]:
     story: list[Any] = [_title(title)] if title else []
     if section.heading:
         story.append(_heading(section.heading))
-    regular = fonts()[0]
+    regular = fonts().regular
     for rows in section.tables:
         cells = [[_cell(text(value), regular) for value in row] for row in rows]
         table = Table(
@@ -110,7 +117,7 @@ def _width(value: str) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     # Measured in bold, as headers are, plus the cell's padding on both sides.
-    return float(stringWidth(text(value), fonts()[1], 9)) + 13
+    return float(stringWidth(text(value), fonts().bold, 9)) + 13
 
 
 def _title(value: str) -> Any:
@@ -118,7 +125,7 @@ def _title(value: str) -> Any:
     from reportlab.platypus import Paragraph
 
     style = getSampleStyleSheet()["Title"]
-    style.fontName = fonts()[1]
+    style.fontName = fonts().bold
     return Paragraph(escape(text(value)), style)
 
 
@@ -127,7 +134,7 @@ def _heading(value: str) -> Any:
     from reportlab.platypus import Paragraph
 
     style = getSampleStyleSheet()["Heading2"]
-    style.fontName = fonts()[1]
+    style.fontName = fonts().bold
     return Paragraph(escape(text(value)), style)
 
 
@@ -135,7 +142,7 @@ def _table_style() -> Any:
     from reportlab.lib import colors
     from reportlab.platypus import TableStyle
 
-    regular, bold, _ = fonts()
+    regular, bold = fonts().regular, fonts().bold
     return TableStyle(
         [
             ("FONTNAME", (0, 0), (-1, -1), regular),
@@ -161,21 +168,62 @@ def escape(value: str) -> str:
 
 def text(value: str) -> str:
     """The value as the PDF font can draw it."""
-    return value if fonts()[2] else ascii_fold(value)
+    return fonts().text(value)
+
+
+def fonts() -> "Fonts":
+    """The tables' fonts: DejaVu Sans when installed, else Helvetica."""
+    return load_fonts(families=(SANS,))
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """The registered font names, and whether they draw Vietnamese."""
+
+    regular: str
+    bold: str
+    italic: str
+    unicode: bool
+
+    def text(self, value: str) -> str:
+        """The text as these fonts can draw it."""
+        return value if self.unicode else ascii_fold(value)
+
+
+HELVETICA = Fonts("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", unicode=False)
+TIMES = Fonts("Times-Roman", "Times-Bold", "Times-Italic", unicode=False)
 
 
 @functools.cache
-def fonts() -> tuple[str, str, bool]:
-    """(regular, bold, draws Vietnamese): DejaVu Sans when installed, else Helvetica."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+def load_fonts(
+    font_dir: Path = FONT_DIR,
+    *,
+    families: tuple[tuple[str, str, str, str], ...] = (SERIF, SANS),
+    fallback: Fonts = HELVETICA,
+) -> Fonts:
+    """The first of the families installed in font_dir, registered with reportlab; else the
+    fallback, a built-in font without Vietnamese glyphs."""
+    from reportlab.pdfbase.ttfonts import TTFError
 
-    try:
-        pdfmetrics.registerFont(TTFont("HopSans", str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("HopSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    except (OSError, TTFError):
-        return "Helvetica", "Helvetica-Bold", False
-    return "HopSans", "HopSans-Bold", True
+    for family, regular, bold, italic in families:
+        try:
+            return _register(font_dir, family, regular, bold, italic)
+        except (OSError, TTFError):
+            continue
+    return fallback
+
+
+def _register(font_dir: Path, family: str, regular: str, bold: str, italic: str) -> Fonts:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    names = Fonts(f"Hop{family}", f"Hop{family}-Bold", f"Hop{family}-Italic", unicode=True)
+    pdfmetrics.registerFont(TTFont(names.regular, str(font_dir / regular)))
+    pdfmetrics.registerFont(TTFont(names.bold, str(font_dir / bold)))
+    if not (font_dir / italic).is_file():
+        return Fonts(names.regular, names.bold, names.regular, unicode=True)
+    pdfmetrics.registerFont(TTFont(names.italic, str(font_dir / italic)))
+    return names
 
 
 def ascii_fold(value: str) -> str:

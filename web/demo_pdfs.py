@@ -3,11 +3,9 @@ font with Vietnamese glyphs (DejaVu) or, failing that, in Helvetica without diac
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -16,8 +14,6 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -28,62 +24,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-# Serif first (official documents are set in a serif face), then sans (fonts-dejavu-core has
-# both); the italic files come with fonts-dejavu-extra and are optional.
-FONT_FAMILIES = (
-    ("DejaVuSerif", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf"),
-    ("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),
-)
-NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
+from meetings.pdf import MOTTO, NATION, Fonts, load_fonts
+
 LEFT_MARGIN, RIGHT_MARGIN = 30 * mm, 20 * mm
 TEXT_WIDTH = A4[0] - LEFT_MARGIN - RIGHT_MARGIN
-
-
-def fold_diacritics(text: str) -> str:
-    """Vietnamese text in plain Latin letters, for fonts without Vietnamese glyphs."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-@dataclass(frozen=True)
-class Fonts:
-    """The registered font names, and whether they draw Vietnamese."""
-
-    regular: str
-    bold: str
-    italic: str
-    unicode: bool
-
-    def text(self, value: str) -> str:
-        """The text as these fonts can draw it."""
-        return value if self.unicode else fold_diacritics(value)
-
-
-ASCII_FONTS = Fonts("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", unicode=False)
-
-
-@lru_cache
-def load_fonts(font_dir: Path = FONT_DIR) -> Fonts:
-    """DejaVu (with Vietnamese glyphs) when installed, else Helvetica without diacritics."""
-    for family, regular, bold, italic in FONT_FAMILIES:
-        try:
-            return _register(font_dir, family, regular, bold, italic)
-        except (OSError, TTFError):
-            continue
-    return ASCII_FONTS
-
-
-def _register(font_dir: Path, family: str, regular: str, bold: str, italic: str) -> Fonts:
-    names = Fonts(f"Hop{family}", f"Hop{family}-Bold", f"Hop{family}-Italic", unicode=True)
-    pdfmetrics.registerFont(TTFont(names.regular, str(font_dir / regular)))
-    pdfmetrics.registerFont(TTFont(names.bold, str(font_dir / bold)))
-    if not (font_dir / italic).is_file():
-        return Fonts(names.regular, names.bold, names.regular, unicode=True)
-    pdfmetrics.registerFont(TTFont(names.italic, str(font_dir / italic)))
-    return names
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import web.demo
 from meetings.passwords import verify_password
+from meetings.pdf import FONT_DIR, HELVETICA, MOTTO, NATION, ascii_fold, load_fonts
 from meetings.storage import BlobStore
 from models import (
     AgendaItem,
@@ -34,16 +35,7 @@ from models.base import as_utc, utcnow
 from models.db import make_engine
 from web.cli import app as cli
 from web.demo import DEFAULT_PASSWORD, DemoError, DemoSummary, load_demo, print_logins
-from web.demo_pdfs import (
-    ASCII_FONTS,
-    FONT_DIR,
-    MOTTO,
-    NATION,
-    OfficialDocument,
-    fold_diacritics,
-    load_fonts,
-    render_pdf,
-)
+from web.demo_pdfs import OfficialDocument, render_pdf
 from web.settings import Settings
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -104,7 +96,7 @@ def test_demo_is_a_council_of_about_thirty_people(demo: DemoSummary, db: Session
     assert sum(name.startswith("daibieu") for name in roles) >= 20
     assert all(person.title and person.unit_id and person.email for person in people)
     assert all(verify_password(person.password_hash, PASSWORD) for person in people)
-    with_diacritics = [p for p in people if fold_diacritics(p.full_name) != p.full_name]
+    with_diacritics = [p for p in people if ascii_fold(p.full_name) != p.full_name]
     assert len(with_diacritics) >= 25
     assert _person(db, "chutri").title == "Chủ tịch HĐND phường"
 
@@ -193,8 +185,8 @@ def test_demo_pdfs_carry_vietnamese_text(
 
 
 def test_without_a_vietnamese_font_pdfs_fall_back_to_plain_letters(tmp_path: Path) -> None:
-    assert fold_diacritics("Đồng ý, Hội đồng nhân dân") == "Dong y, Hoi dong nhan dan"
-    assert load_fonts(tmp_path) == ASCII_FONTS
+    assert ascii_fold("Đồng ý, Hội đồng nhân dân") == "Dong y, Hoi dong nhan dan"
+    assert load_fonts(tmp_path) == HELVETICA
     paper = OfficialDocument(
         issuer="ỦY BAN NHÂN DÂN\nPHƯỜNG HOÀN KIẾM",
         number="1/TTr-UBND",
@@ -205,10 +197,10 @@ def test_without_a_vietnamese_font_pdfs_fall_back_to_plain_letters(tmp_path: Pat
         signer_capacity="CHỦ TỊCH",
         signer_name="Nguyễn Văn An",
     )
-    text = _text(render_pdf(paper, ASCII_FONTS))
+    text = _text(render_pdf(paper, HELVETICA))
     assert "CONG HOA XA HOI CHU NGHIA VIET NAM" in text
     assert "Ve viec thu phong chu" in text
-    assert render_pdf(paper, ASCII_FONTS) == render_pdf(paper, ASCII_FONTS)
+    assert render_pdf(paper, HELVETICA) == render_pdf(paper, HELVETICA)
 
 
 def test_demo_accounts_log_in_and_delegates_see_published_papers(
