@@ -97,45 +97,69 @@ def _local(value: datetime) -> str:
     return as_utc(value).astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
 
 
-def _vietnamese(letter: Letter) -> list[str]:
-    meeting, invitation = letter.meeting, letter.invitation
-    opening = (
-        "Trân trọng kính mời Ông/Bà tham dự cuộc họp:"
-        if letter.kind == "invitation"
-        else "Xin nhắc Ông/Bà cuộc họp sắp diễn ra:"
-    )
-    lines = [f"Kính gửi {letter.person.full_name},", "", opening, f"  {meeting.title}"]
-    lines.append(f"Thời gian: {_local(meeting.start_at)} – {_local(meeting.end_at)} (giờ Việt Nam)")
-    if meeting.location:
-        lines.append(f"Địa điểm: {meeting.location}")
-    lines.append(f"Vai trò: {ROLES[invitation.role][0]}")
-    if invitation.seat_label:
-        lines.append(f"Chỗ ngồi: {invitation.seat_label}")
-    if letter.agenda:
-        lines += ["", "Chương trình:"] + [f"  {n}. {i.title}" for n, i in _numbered(letter)]
-    lines += ["", "Xác nhận tham dự hoặc báo vắng (kèm lý do) tại:", f"  {letter.reply_url}"]
-    lines += ["Tài liệu cuộc họp:", f"  {letter.meeting_url}"]
-    return lines
+@dataclass(frozen=True)
+class Wording:
+    """The words of a letter in one language; `language` indexes SUBJECTS and ROLES."""
+
+    language: int
+    dear: str
+    invite: str
+    remind: str
+    when: str
+    local_time: str
+    where: str
+    role: str
+    seat: str
+    agenda: str
+    reply: str
+    documents: str
 
 
-def _english(letter: Letter) -> list[str]:
+VIETNAMESE = Wording(
+    language=0,
+    dear="Kính gửi",
+    invite="Trân trọng kính mời Ông/Bà tham dự cuộc họp:",
+    remind="Xin nhắc Ông/Bà cuộc họp sắp diễn ra:",
+    when="Thời gian",
+    local_time="giờ Việt Nam",
+    where="Địa điểm",
+    role="Vai trò",
+    seat="Chỗ ngồi",
+    agenda="Chương trình:",
+    reply="Xác nhận tham dự hoặc báo vắng (kèm lý do) tại:",
+    documents="Tài liệu cuộc họp:",
+)
+ENGLISH = Wording(
+    language=1,
+    dear="Dear",
+    invite="You are invited to the meeting:",
+    remind="A reminder of your coming meeting:",
+    when="When",
+    local_time="Vietnam time",
+    where="Where",
+    role="Role",
+    seat="Seat",
+    agenda="Agenda:",
+    reply="Accept, or decline with a reason, at:",
+    documents="Meeting documents:",
+)
+
+
+def _lines(letter: Letter, words: Wording) -> list[str]:
     meeting, invitation = letter.meeting, letter.invitation
-    opening = (
-        "You are invited to the meeting:"
-        if letter.kind == "invitation"
-        else "A reminder of your coming meeting:"
-    )
-    lines = [f"Dear {letter.person.full_name},", "", opening, f"  {meeting.title}"]
-    lines.append(f"When: {_local(meeting.start_at)} – {_local(meeting.end_at)} (Vietnam time)")
+    opening = words.invite if letter.kind == "invitation" else words.remind
+    lines = [f"{words.dear} {letter.person.full_name},", "", opening, f"  {meeting.title}"]
+    span = f"{_local(meeting.start_at)} – {_local(meeting.end_at)}"
+    lines.append(f"{words.when}: {span} ({words.local_time})")
     if meeting.location:
-        lines.append(f"Where: {meeting.location}")
-    lines.append(f"Role: {ROLES[invitation.role][1]}")
+        lines.append(f"{words.where}: {meeting.location}")
+    lines.append(f"{words.role}: {ROLES[invitation.role][words.language]}")
     if invitation.seat_label:
-        lines.append(f"Seat: {invitation.seat_label}")
+        lines.append(f"{words.seat}: {invitation.seat_label}")
     if letter.agenda:
-        lines += ["", "Agenda:"] + [f"  {n}. {i.title}" for n, i in _numbered(letter)]
-    lines += ["", "Accept, or decline with a reason, at:", f"  {letter.reply_url}"]
-    lines += ["Meeting documents:", f"  {letter.meeting_url}"]
+        lines += ["", words.agenda] + [f"  {n}. {i.title}" for n, i in _numbered(letter)]
+    lines += ["", words.reply, f"  {letter.reply_url}"]
+    lines += [words.documents, f"  {letter.meeting_url}"]
     return lines
 
 
@@ -152,7 +176,8 @@ def compose(letter: Letter, *, sender: str, ics: bytes) -> EmailMessage:
     message["To"] = formataddr((_one_line(letter.person.full_name), letter.person.email or ""))
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_domain(sender))
-    body = [*_vietnamese(letter), "", "-" * 40, "", *_english(letter), "", "-- ", "Hop"]
+    vietnamese, english = _lines(letter, VIETNAMESE), _lines(letter, ENGLISH)
+    body = [*vietnamese, "", "-" * 40, "", *english, "", "-- ", "Hop"]
     message.set_content("\n".join(body))
     message.add_attachment(
         ics.decode(),
