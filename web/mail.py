@@ -6,9 +6,10 @@ import logging
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from meetings.mail import MailConfig, MailReport
+from meetings.mail import MailConfig, MailReport, send_invitations
 from meetings.reminders import send_reminders
 from meetings.reply_links import ReplyLinks
+from models import Meeting
 from web.periodic import Periodic
 from web.settings import Settings
 
@@ -32,6 +33,19 @@ def mail_config(settings: Settings) -> MailConfig | None:
 
 def reply_links(settings: Settings) -> ReplyLinks:
     return ReplyLinks(settings.resolved_secret_key)
+
+
+def invite_once(
+    *, session: Session, meeting: Meeting, settings: Settings, resend: bool
+) -> MailReport | None:
+    """E-mail the meeting's invitations (blocking: call it from a sync endpoint); None when
+    e-mail is off."""
+    config = mail_config(settings)
+    if config is None:
+        return None
+    return send_invitations(
+        session=session, meeting=meeting, config=config, links=reply_links(settings), resend=resend
+    )
 
 
 def remind_once(engine: Engine, settings: Settings) -> MailReport | None:

@@ -5,9 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
-from meetings.mail import send_invitations
 from web.deps import ManagedMeetingDep, SessionDep, StateDep
-from web.mail import mail_config, reply_links
+from web.mail import invite_once
 from web.pages.editor import back
 
 router = APIRouter()
@@ -20,16 +19,9 @@ def send(
     state: StateDep,
     resend: Annotated[bool, Form()] = False,
 ) -> Response:
-    config = mail_config(state.settings)
-    if config is None:
+    report = invite_once(session=session, meeting=meeting, settings=state.settings, resend=resend)
+    if report is None:
         return back(meeting, "mail_off", "invitations")
-    report = send_invitations(
-        session=session,
-        meeting=meeting,
-        config=config,
-        links=reply_links(state.settings),
-        resend=resend,
-    )
     # Each failed address is marked in the invitation list (mail_error); the flash says so.
     if report.failed:
         return back(meeting, "mail_failed", "invitations")
