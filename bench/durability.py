@@ -39,8 +39,7 @@ import httpx2 as httpx
 
 from bench._servers import SECRET_KEY, Server, free_port
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DATABASE = "hop_durability"
+PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_durability"
 CSRF = "durability-csrf-token-0123456789"
 CHOICES = ("yes", "no", "abstain")
 CONCURRENCY = 64
@@ -87,22 +86,28 @@ class KillPoint:
 
 
 @contextmanager
-def database(kind: str, workdir: Path, pg_name: str = PG_DATABASE) -> Iterator[str]:
-    """The URL of a fresh, empty database of this kind; a PostgreSQL one is dropped after."""
+def database(kind: str, workdir: Path, pg_url: str = PG_URL) -> Iterator[str]:
+    """The URL of a fresh, empty database of this kind; a PostgreSQL one (pg_url, made through
+    the server's `postgres` database) is dropped after."""
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'hop.db'}"
         return
     import psycopg
 
+    server, pg_name = pg_url.rsplit("/", 1)
+    if not pg_name.isidentifier():
+        raise ValueError(f"not a database name: {pg_name!r}")
+    admin = f"{server}/postgres"
+
     def drop() -> None:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
 
     drop()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+    with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {pg_name}")
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{pg_name}"
+        yield pg_url
     finally:
         drop()
 
@@ -368,13 +373,13 @@ def _check_final(point: KillPoint, crowd: Crowd, casts: list[Cast], result: dict
 
 
 def run_database(
-    kind: str, *, kills: int, voters: int, seed: int | None = None, pg_name: str = PG_DATABASE
+    kind: str, *, kills: int, voters: int, seed: int | None = None, pg_url: str = PG_URL
 ) -> dict[str, Any]:
     """Every kill point on one database; the summary row and the kill points."""
     rng = random.Random(seed)
     with (
         tempfile.TemporaryDirectory(prefix="hop-bench-durability-") as folder,
-        database(kind, Path(folder), pg_name) as url,
+        database(kind, Path(folder), pg_url) as url,
     ):
         workdir = Path(folder)
         crowd = prepare(url, voters)
