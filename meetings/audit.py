@@ -23,7 +23,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from models import DeviceToken, Person
-from models.audit import GENESIS, AuditEntry, AuditHead
+from models.audit import GENESIS, AuditEntry, AuditHead, AuditRecord
 from models.base import as_utc, utcnow
 
 PENDING = "hop_audit_pending"
@@ -32,18 +32,6 @@ ADDRESS = "hop_audit_address"
 HEAD_ID = 1
 
 Actor = Person | DeviceToken | str | None
-
-
-@dataclass(frozen=True)
-class _Pending:
-    actor_id: int | None
-    actor: str
-    action: str
-    target_type: str
-    target_id: int | None
-    meeting_id: int | None
-    detail: dict[str, Any]
-    address: str
 
 
 @dataclass(frozen=True)
@@ -91,7 +79,7 @@ def audit(
 ) -> None:
     """Append an entry to the audit trail in the session's current transaction."""
     actor_id, label = _actor(actor) if actor is not None else session.info.get(ACTOR, (None, ""))
-    item = _Pending(
+    item = AuditRecord(
         actor_id=actor_id,
         actor=label[:120],
         action=action[:60],
@@ -117,7 +105,7 @@ def _actor(actor: Person | DeviceToken | str) -> tuple[int | None, str]:
 
 @sa_event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    pending: list[_Pending] = session.info.pop(PENDING, [])
+    pending: list[AuditRecord] = session.info.pop(PENDING, [])
     if pending:
         _append(session, pending)
 
@@ -130,12 +118,12 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(PENDING, None)
 
 
-def _append(session: Session, pending: list[_Pending]) -> None:
+def _append(session: Session, pending: list[AuditRecord]) -> None:
     seq, last_hash = _lock_head(session)
     now = utcnow()
     for item in pending:
         seq += 1
-        entry = AuditEntry(id=seq, at=now, prev_hash=last_hash, hash="", **vars(item))
+        entry = AuditEntry(id=seq, at=now, prev_hash=last_hash, hash="", **item.model_dump())
         entry.hash = entry_hash(entry)
         last_hash = entry.hash
         session.add(entry)

@@ -14,12 +14,9 @@ from sqlmodel import Field, SQLModel
 GENESIS = "0" * 64
 
 
-class AuditEntry(SQLModel, table=True):
-    __tablename__ = "audit_entry"
-    # The id is the entry's position in the chain, given under the head's lock, never by a
-    # sequence: a sequence hands out numbers before the lock and would leave them out of order.
-    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+class AuditRecord(SQLModel):
+    """What an entry says: who did what to what, and from where."""
+
     actor_id: int | None = Field(default=None, index=True)
     actor: str = Field(default="", max_length=120)  # a username, a device name, "cli"
     action: str = Field(max_length=60, index=True)
@@ -28,6 +25,14 @@ class AuditEntry(SQLModel, table=True):
     meeting_id: int | None = Field(default=None, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     address: str = Field(default="", max_length=64)
+
+
+class AuditEntry(AuditRecord, table=True):
+    __tablename__ = "audit_entry"
+    # The id is the entry's position in the chain, given under the head's lock, never by a
+    # sequence: a sequence hands out numbers before the lock and would leave them out of order.
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 
@@ -42,14 +47,6 @@ class AuditHead(SQLModel, table=True):
     last_hash: str = Field(default=GENESIS, max_length=64)
 
 
-class AuditEntryPublic(SQLModel):
+class AuditEntryPublic(AuditRecord):
     id: int
     at: datetime
-    actor_id: int | None
-    actor: str
-    action: str
-    target_type: str
-    target_id: int | None
-    meeting_id: int | None
-    detail: dict[str, Any]
-    address: str
