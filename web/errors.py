@@ -75,9 +75,9 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
 
 
 async def handle_out_of_range(request: Request, error: Exception) -> Response:
-    # An id or count beyond the database's integers (SQLite raises OverflowError, PostgreSQL a
-    # DataError): bad input, not a server fault.
-    detail = "A number is out of range"
+    # An id or count beyond the database's integers (SQLite raises OverflowError), or a value
+    # PostgreSQL refuses (DataError: out of range, a NUL character): bad input, not a fault.
+    detail = "A number is out of range or a text holds a character that cannot be stored"
     if _wants_json(request):
         return JSONResponse({"error": "ValidationError", "detail": detail}, status_code=422)
     return _error_page(request, 422, detail)
