@@ -220,3 +220,11 @@ def test_the_schema_documents_hops_error_body(client: TestClient) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     assert schemas["HTTPValidationError"]["required"] == ["error", "detail"]
     assert set(schemas["ValidationError"]["properties"]) == {"field", "message"}
+
+
+def test_a_nul_character_is_stored_or_refused_never_a_500(
+    client: TestClient, session: Session
+) -> None:
+    login(client, make_user(session, role=Role.secretariat))
+    created = client.post("/api/units", json={"name": "Phòng\x00 họp"})
+    assert created.status_code in (201, 422), created.text  # PostgreSQL text refuses NUL
