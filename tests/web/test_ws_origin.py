@@ -76,17 +76,15 @@ def test_a_cookie_without_an_origin_is_refused(client: TestClient, session: Sess
     assert_refused(client, f"/ws/meetings/{meeting_id}", {})
 
 
-def test_a_configured_origin_is_allowed(settings: Settings, session: Session) -> None:
+def test_a_configured_origin_is_allowed(settings: Settings) -> None:
     from web.app import create_app
 
     allowed = settings.model_copy(update={"allowed_origins": ["https://hop.example.gov.vn"]})
     with TestClient(create_app(allowed)) as client:
-        meeting_id, token = credentials(client, session_for(client))
+        engine = client.app.state.hop.engine  # type: ignore[attr-defined]
+        with Session(engine, expire_on_commit=False) as session:
+            meeting_id, _ = credentials(client, session)
         url = f"/ws/meetings/{meeting_id}"
         with client.websocket_connect(url, headers={"origin": "https://hop.example.gov.vn"}):
             pass
         assert_refused(client, url, {"origin": "https://other.example.gov.vn"})
-
-
-def session_for(client: TestClient) -> Session:
-    return Session(client.app.state.hop.engine, expire_on_commit=False)  # type: ignore[attr-defined]
