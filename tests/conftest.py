@@ -81,6 +81,17 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment that gives a `hop` command the test's settings."""
+    return {
+        "HOP_DATABASE_URL": settings.resolved_database_url,
+        "HOP_DATA_DIR": str(settings.data_dir),
+        "HOP_SECRET_KEY": settings.secret_key,
+        "HOP_MAX_UPLOAD_MB": str(settings.max_upload_mb),
+    }
+
+
+@pytest.fixture
 def app(settings: Settings) -> FastAPI:
     return create_app(settings)
 

@@ -375,28 +375,22 @@ def test_a_conflict_late_in_the_import_undoes_everything(
 
 
 def test_cli_exports_and_imports(
-    session: Session, client: TestClient, settings: Settings, tmp_path: Path
+    session: Session, client: TestClient, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     clerk = make_user(session, role=Role.secretariat)
     meeting = make_meeting(session, creator=clerk, title="Họp xuất nhập")
     make_document(session, client, meeting, clerk)
-    env = {
-        "HOP_DATABASE_URL": settings.resolved_database_url,
-        "HOP_DATA_DIR": str(settings.data_dir),
-        "HOP_SECRET_KEY": settings.secret_key,
-        "HOP_MAX_UPLOAD_MB": str(settings.max_upload_mb),
-    }
     target = tmp_path / "meeting.zip"
     runner = CliRunner()
-    result = runner.invoke(hop, ["archive", "export", str(meeting.id), str(target)], env=env)
+    result = runner.invoke(hop, ["archive", "export", str(meeting.id), str(target)], env=cli_env)
     assert result.exit_code == 0, result.output
-    result = runner.invoke(hop, ["archive", "import", str(target)], env=env)
+    result = runner.invoke(hop, ["archive", "import", str(target)], env=cli_env)
     assert result.exit_code == 0, result.output
     titles = session.exec(select(Meeting.title).where(Meeting.title == "Họp xuất nhập")).all()
     assert len(titles) == 2
     target.write_bytes(b"not a zip")
-    result = runner.invoke(hop, ["archive", "import", str(target)], env=env)
+    result = runner.invoke(hop, ["archive", "import", str(target)], env=cli_env)
     assert result.exit_code == 1
     assert "not a zip" in result.output
-    result = runner.invoke(hop, ["archive", "export", "99999", str(target)], env=env)
+    result = runner.invoke(hop, ["archive", "export", "99999", str(target)], env=cli_env)
     assert (result.exit_code, "not found" in result.output) == (1, True)

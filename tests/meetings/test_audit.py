@@ -15,7 +15,6 @@ from meetings.audit import AuditFilter
 from models import AuditEntry, AuditHead
 from models.db import make_engine
 from web.cli import app as hop
-from web.settings import Settings
 
 runner = CliRunner()
 
@@ -41,6 +40,15 @@ def append(session: Session, count: int, *, action: str = "test.action") -> None
 
 def entries(session: Session) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry).order_by(col(AuditEntry.id))))
+
+
+def assert_broken_at(session: Session, entry_id: int, problem: str = "") -> None:
+    """Commit the tampering; verify must name the entry (and the problem, when given)."""
+    session.commit()
+    broken = audit.verify(session)
+    assert broken is not None
+    assert broken.entry_id == entry_id
+    assert problem in broken.problem
 
 
 def test_appends_chain_and_verify(session: Session) -> None:
@@ -82,11 +90,7 @@ def test_rolled_back_action_leaves_no_entry(session: Session) -> None:
 def test_tampered_detail_is_named(session: Session) -> None:
     append(session, 4)
     session.execute(update(AuditEntry).where(col(AuditEntry.id) == 2).values(detail={"n": 99}))
-    session.commit()
-    broken = audit.verify(session)
-    assert broken is not None
-    assert broken.entry_id == 2
-    assert "changed" in broken.problem
+    assert_broken_at(session, 2, "changed")
 
 
 def test_rehashed_tampering_breaks_the_next_link(session: Session) -> None:
@@ -96,41 +100,26 @@ def test_rehashed_tampering_breaks_the_next_link(session: Session) -> None:
     row.actor = "someone-else"
     row.hash = audit.entry_hash(row)
     session.add(row)
-    session.commit()
-    broken = audit.verify(session)
-    assert broken is not None
-    assert broken.entry_id == 3
-    assert "prev_hash" in broken.problem
+    assert_broken_at(session, 3, "prev_hash")
 
 
 def test_deleted_row_is_named(session: Session) -> None:
     append(session, 4)
     session.execute(delete(AuditEntry).where(col(AuditEntry.id) == 2))
-    session.commit()
-    broken = audit.verify(session)
-    assert broken is not None
-    assert broken.entry_id == 2
-    assert "missing" in broken.problem
+    assert_broken_at(session, 2, "missing")
 
 
 def test_deleted_last_row_is_named(session: Session) -> None:
     append(session, 3)
     session.execute(delete(AuditEntry).where(col(AuditEntry.id) == 3))
-    session.commit()
-    broken = audit.verify(session)
-    assert broken is not None
-    assert broken.entry_id == 3
-    assert "missing" in broken.problem
+    assert_broken_at(session, 3, "missing")
 
 
 def test_reordered_rows_are_named(session: Session) -> None:
     append(session, 4)
     for old, new in ((2, -2), (3, 2), (-2, 3)):
         session.execute(update(AuditEntry).where(col(AuditEntry.id) == old).values(id=new))
-    session.commit()
-    broken = audit.verify(session)
-    assert broken is not None
-    assert broken.entry_id == 2
+    assert_broken_at(session, 2)
 
 
 def test_missing_head_row_is_recreated(session: Session) -> None:
@@ -178,50 +167,41 @@ def test_list_filters_newest_first(session: Session) -> None:
     assert (rows, total) == ([], 0)
 
 
-@pytest.fixture
-def env(settings: Settings) -> dict[str, str]:
-    return {
-        "HOP_DATABASE_URL": settings.resolved_database_url,
-        "HOP_DATA_DIR": str(settings.data_dir),
-        "HOP_SECRET_KEY": settings.secret_key,
-    }
-
-
-def test_cli_verify_intact(session: Session, env: dict[str, str]) -> None:
+def test_cli_verify_intact(session: Session, cli_env: dict[str, str]) -> None:
     append(session, 3)
-    result = runner.invoke(hop, ["audit", "verify"], env=env)
+    result = runner.invoke(hop, ["audit", "verify"], env=cli_env)
     assert result.exit_code == 0, result.output
     assert "intact, 3 entries" in result.output
 
 
-def test_cli_verify_names_tampered_entry(session: Session, env: dict[str, str]) -> None:
+def test_cli_verify_names_tampered_entry(session: Session, cli_env: dict[str, str]) -> None:
     append(session, 3)
     session.execute(update(AuditEntry).where(col(AuditEntry.id) == 2).values(actor="mallory"))
     session.commit()
-    result = runner.invoke(hop, ["audit", "verify"], env=env)
+    result = runner.invoke(hop, ["audit", "verify"], env=cli_env)
     assert result.exit_code == 1
     assert "entry 2" in result.output
     assert "changed" in result.output
 
 
-def test_cli_verify_names_deleted_entry(session: Session, env: dict[str, str]) -> None:
+def test_cli_verify_names_deleted_entry(session: Session, cli_env: dict[str, str]) -> None:
     append(session, 3)
     session.execute(delete(AuditEntry).where(col(AuditEntry.id) == 1))
     session.commit()
-    result = runner.invoke(hop, ["audit", "verify"], env=env)
+    result = runner.invoke(hop, ["audit", "verify"], env=cli_env)
     assert result.exit_code == 1
     assert "entry 1: missing" in result.output
 
 
-def test_cli_list_filters(session: Session, env: dict[str, str]) -> None:
+def test_cli_list_filters(session: Session, cli_env: dict[str, str]) -> None:
     append(session, 2, action="poll.opened")
     append(session, 1, action="auth.login")
     result = runner.invoke(
-        hop, ["audit", "list", "--action", "poll", "--since", "2000-01-01"], env=env
+        hop, ["audit", "list", "--action", "poll", "--since", "2000-01-01"], env=cli_env
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("poll.opened") == 2
     assert "auth.login" not in result.output
     assert "2 of 2 entries" in result.output
-    result = runner.invoke(hop, ["audit", "list", "--since", "yesterday"], env=env)
+    result = runner.invoke(hop, ["audit", "list", "--since", "yesterday"], env=cli_env)
     assert result.exit_code == 2

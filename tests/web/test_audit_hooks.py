@@ -98,14 +98,9 @@ def test_enrolment_and_purge_through_the_api(
     assert (purged.actor, purged.target_id, purged.detail["faces"]) == ("thuky", person.id, 1)
 
 
-def test_purge_from_the_cli(session: Session, settings: Settings) -> None:
+def test_purge_from_the_cli(session: Session, cli_env: dict[str, str]) -> None:
     person = make_user(session, username="xoa")
-    env = {
-        "HOP_DATABASE_URL": settings.resolved_database_url,
-        "HOP_DATA_DIR": str(settings.data_dir),
-        "HOP_SECRET_KEY": settings.secret_key,
-    }
-    result = CliRunner().invoke(hop, ["purge-faces", "--person", "xoa"], env=env)
+    result = CliRunner().invoke(hop, ["purge-faces", "--person", "xoa"], env=cli_env)
     assert result.exit_code == 0, result.output
     purged = only(session, "face.purged")
     assert (purged.actor, purged.target_id) == ("cli", person.id)

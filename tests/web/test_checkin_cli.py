@@ -27,28 +27,19 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(settings: Settings) -> dict[str, str]:
-    return {
-        "HOP_DATABASE_URL": settings.resolved_database_url,
-        "HOP_DATA_DIR": str(settings.data_dir),
-        "HOP_SECRET_KEY": settings.secret_key,
-    }
-
-
-@pytest.fixture
 def db(settings: Settings) -> Iterator[Engine]:
     engine = make_engine(settings.resolved_database_url)
     yield engine
     engine.dispose()
 
 
-def test_enroll_a_folder_of_people(db: Engine, env: dict[str, str], tmp_path: Path) -> None:
+def test_enroll_a_folder_of_people(db: Engine, cli_env: dict[str, str], tmp_path: Path) -> None:
     with Session(db, expire_on_commit=False) as session:
         clerk = make_user(session, role=Role.secretariat, username="thuky")
         obama = make_user(session, username="obama", full_name="Barack Obama")
         kit = make_user(session, username="kit", full_name="Kit Harington")
     result = runner.invoke(
-        hop, ["enroll", str(PEOPLE), "--consent-by", "thuky", "--workers", "0"], env=env
+        hop, ["enroll", str(PEOPLE), "--consent-by", "thuky", "--workers", "0"], env=cli_env
     )
     assert result.exit_code == 0, result.output
     assert "Enrolled 4 photos" in result.output
@@ -61,25 +52,25 @@ def test_enroll_a_folder_of_people(db: Engine, env: dict[str, str], tmp_path: Pa
             assert consent is not None
             assert consent.recorded_by == clerk.id
 
-    purged = runner.invoke(hop, ["purge-faces", "--person", "obama"], env=env)
+    purged = runner.invoke(hop, ["purge-faces", "--person", "obama"], env=cli_env)
     assert purged.exit_code == 0, purged.output
     assert "Deleted 2 faces of obama" in purged.output
-    aged = runner.invoke(hop, ["purge-faces", "--older-than", "0"], env=env)
+    aged = runner.invoke(hop, ["purge-faces", "--older-than", "0"], env=cli_env)
     assert "Deleted 2 faces" in aged.output
     with Session(db) as session:
         assert gallery.list_faces(session=session, person_id=kit.id or 0) == []
 
 
 def test_enroll_and_purge_refuse_bad_arguments(
-    db: Engine, env: dict[str, str], tmp_path: Path
+    db: Engine, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    missing = runner.invoke(hop, ["enroll", str(PEOPLE), "--consent-by", "nobody"], env=env)
+    missing = runner.invoke(hop, ["enroll", str(PEOPLE), "--consent-by", "nobody"], env=cli_env)
     assert missing.exit_code == 2
-    assert runner.invoke(hop, ["enroll", str(PEOPLE)], env=env).exit_code == 2
-    assert runner.invoke(hop, ["purge-faces"], env=env).exit_code == 2
+    assert runner.invoke(hop, ["enroll", str(PEOPLE)], env=cli_env).exit_code == 2
+    assert runner.invoke(hop, ["purge-faces"], env=cli_env).exit_code == 2
     both = ["purge-faces", "--person", "x", "--older-than", "3"]
-    assert runner.invoke(hop, both, env=env).exit_code == 2
-    assert runner.invoke(hop, ["eval-faces", str(tmp_path / "none")], env=env).exit_code == 2
+    assert runner.invoke(hop, both, env=cli_env).exit_code == 2
+    assert runner.invoke(hop, ["eval-faces", str(tmp_path / "none")], env=cli_env).exit_code == 2
 
 
 def test_kiosk_url() -> None:
@@ -107,7 +98,7 @@ def live_server(settings: Settings) -> Iterator[str]:
 
 
 def test_hop_kiosk_streams_a_file_and_checks_in(
-    live_server: str, db: Engine, settings: Settings, env: dict[str, str], tmp_path: Path
+    live_server: str, db: Engine, settings: Settings, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     import cv2
 
@@ -129,7 +120,7 @@ def test_hop_kiosk_streams_a_file_and_checks_in(
     writer.release()
     args = ["kiosk", "--camera", str(video), "--server", live_server, "--token", token]
     result = runner.invoke(
-        hop, [*args, "--meeting", str(meeting.id), "--max-seconds", "20"], env=env
+        hop, [*args, "--meeting", str(meeting.id), "--max-seconds", "20"], env=cli_env
     )
     assert result.exit_code == 0, result.output
     assert "checked in: Barack Obama, seat A1 (face)" in result.output

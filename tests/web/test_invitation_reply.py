@@ -261,13 +261,10 @@ def soon_meeting(session: Session, clerk: Person, invitee: Person) -> Meeting:
 
 
 def test_hop_remind_sends_due_reminders_once(
-    session: Session, settings: Settings, clerk: Person, invitee: Person, mailbox: Mailbox
+    session: Session, cli_env: dict[str, str], clerk: Person, invitee: Person, mailbox: Mailbox
 ) -> None:
     soon_meeting(session, clerk, invitee)
-    env = {
-        "HOP_DATABASE_URL": settings.resolved_database_url,
-        "HOP_DATA_DIR": str(settings.data_dir),
-        "HOP_SECRET_KEY": settings.secret_key,
+    env = cli_env | {
         "HOP_SMTP_HOST": "127.0.0.1",
         "HOP_SMTP_PORT": str(mailbox.port),
         "HOP_SMTP_STARTTLS": "false",
