@@ -26,6 +26,11 @@ def queue_rows(session: Session, room: Room) -> list[SpeechRequest]:
     return speakers.list_queue(session=session, meeting=room.meeting, item_id=room.item_id)
 
 
+def queue_fragment(client: TestClient, room: Room) -> str:
+    """The room's speaker fragment, in English, as the logged-in client sees it."""
+    return client.get(f"/room/{room.meeting.id}/speakers?lang=en").text
+
+
 def refresh(session: Session, meeting: Meeting) -> Meeting:
     session.refresh(meeting)
     return meeting
@@ -41,7 +46,7 @@ def test_the_room_shows_the_queue_in_vietnamese_and_english(
     assert "Phát biểu" in page
     assert room.delegates[1].full_name in page
     assert "Đăng ký phát biểu" in page
-    english = client.get(f"/room/{room.meeting.id}/speakers?lang=en").text
+    english = queue_fragment(client, room)
     assert "Ask to speak" in english
     assert "Agenda item: Khai mạc" in english
 
@@ -55,11 +60,11 @@ def test_a_delegate_asks_and_withdraws_from_the_room(
     )
     assert asked.status_code == 303
     assert "msg=speech_requested" in asked.headers["location"]
-    fragment = client.get(f"/room/{room.meeting.id}/speakers?lang=en").text
+    fragment = queue_fragment(client, room)
     assert "You are number 1 in the queue." in fragment
     speech_id = queue_rows(session, room)[0].id
     client.post(f"/room/{room.meeting.id}/speakers/{speech_id}/withdraw", follow_redirects=False)
-    fragment = client.get(f"/room/{room.meeting.id}/speakers?lang=en").text
+    fragment = queue_fragment(client, room)
     assert "No one is waiting to speak." in fragment
     assert "Ask to speak" in fragment
 
@@ -68,7 +73,7 @@ def test_a_delegate_not_checked_in_is_told_why(
     client: TestClient, session: Session, room: Room
 ) -> None:
     login(client, room.delegates[2])
-    fragment = client.get(f"/room/{room.meeting.id}/speakers?lang=en").text
+    fragment = queue_fragment(client, room)
     assert "Check in at the meeting before asking to speak." in fragment
     assert "Ask to speak" not in fragment
     refused = client.post(f"/room/{room.meeting.id}/speakers", data={}, follow_redirects=False)
