@@ -143,25 +143,37 @@ def free_port() -> int:
         return port
 
 
+def hop_env(
+    database_url: str, data_dir: Path, *, secret_key: str = SECRET_KEY, **settings: str
+) -> dict[str, str]:
+    """The environment of a `hop` or server process: this one's without any HOP_ variable
+    (a developer's own must not change what is measured), then the database, data folder,
+    secret key and any other HOP_ settings given."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HOP_")}
+    env.update(HOP_DATABASE_URL=database_url, HOP_DATA_DIR=str(data_dir), HOP_SECRET_KEY=secret_key)
+    return env | settings
+
+
 def server_env(scene: Scene, redis_url: str | None = None) -> dict[str, str]:
     """The environment of a server process; with Redis, on a channel of its own."""
-    return {
-        **os.environ,
-        "HOP_DATABASE_URL": scene.database_url,
-        "HOP_DATA_DIR": str(scene.data_dir),
-        "HOP_SECRET_KEY": SECRET_KEY,
-        "HOP_REDIS_URL": redis_url or "",
-        "HOP_REDIS_CHANNEL": f"hop:bench:{uuid.uuid4().hex}",
-    }
+    return hop_env(
+        scene.database_url,
+        scene.data_dir,
+        HOP_REDIS_URL=redis_url or "",
+        HOP_REDIS_CHANNEL=f"hop:bench:{uuid.uuid4().hex}",
+    )
 
 
 class Server:
     """One uvicorn process serving Hop on a loopback port, restartable on the same port."""
 
-    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int, log_path: Path, *, backlog: int | None = None
+    ) -> None:
         self.env = env
         self.port = port
         self.log_path = log_path
+        self.backlog = backlog  # uvicorn's 2048 by default; a burst of connections wants more
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -182,6 +194,8 @@ class Server:
             "--log-level",
             "warning",
         ]
+        if self.backlog is not None:
+            command += ["--backlog", str(self.backlog)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT

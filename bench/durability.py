@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx2 as httpx
 
-from bench._servers import SECRET_KEY, Server, free_port
+from bench._servers import Server, free_port, hop_env
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_durability"
 CSRF = "durability-csrf-token-0123456789"
@@ -200,16 +200,9 @@ def poll_salt(database_url: str, poll_id: int) -> str:
 
 
 def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HOP_")}
-    env.update(
-        HOP_DATABASE_URL=database_url,
-        HOP_DATA_DIR=str(data_dir),
-        HOP_SECRET_KEY=SECRET_KEY,
-        # The burst and its resend are two ballots per voter and poll: far below the limit,
-        # but the bench measures durability, not throttling.
-        HOP_BALLOT_RATE="1000/10",
-    )
-    return env
+    # The burst and its resend are two ballots per voter and poll: far below the limit, but
+    # the bench measures durability, not throttling.
+    return hop_env(database_url, data_dir, HOP_BALLOT_RATE="1000/10")
 
 
 def kill(server: Server) -> None:

@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,10 +27,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bench._servers import free_port, raise_nofile
+from bench._servers import Server, free_port, hop_env, raise_nofile
 
-ROOT = Path(__file__).resolve().parent.parent
-SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "hop_bench_voting"
 TARGET_P99_MS = {"sqlite": 1000.0, "postgresql": 500.0}
@@ -143,56 +139,6 @@ def _hours(n: int) -> Any:
     from datetime import timedelta
 
     return timedelta(hours=n)
-
-
-# The server --------------------------------------------------------------------------------
-
-
-def start_server(database_url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HOP_")}
-    env.update(HOP_DATABASE_URL=database_url, HOP_DATA_DIR=str(data_dir), HOP_SECRET_KEY=SECRET_KEY)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "web.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--ws",
-        "websockets-sansio",
-        "--log-level",
-        "warning",
-        "--backlog",
-        "4096",
-    ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=raise_nofile)
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
-    import httpx2 as httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the server process exited")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server on port {port} did not start")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # Clients: one process per share of the voters ------------------------------------------------
@@ -373,13 +319,14 @@ def run_one(database: str, voters: int, processes: int, timeout: float) -> dict[
             began = time.monotonic()
             scene = prepare(url, voters)
             setup_s = time.monotonic() - began
-            port = free_port()
-            server = start_server(url, workdir / "var", port)
+            log = workdir / "server.log"
+            server = Server(hop_env(url, workdir / "var"), free_port(), log, backlog=4096)
+            server.start()
             try:
-                wait_healthy(port, server)
-                casts = run_clients(port, scene, processes, timeout)
+                server.wait_ready()
+                casts = run_clients(server.port, scene, processes, timeout)
             finally:
-                stop_server(server)
+                server.stop()
             figures = check(scene, casts)
         finally:
             if database == "postgresql":

@@ -4,20 +4,20 @@ Playwright's sync API (never `playwright install`)."""
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
 import psycopg
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
+
+from bench._servers import Server as BenchServer
+from bench._servers import free_port, hop_env
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -46,71 +46,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [*rest[:first], *shots, *rest[first:]]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Server:
-    """A uvicorn process serving Hop on a fixed port; it can be stopped and started again."""
-
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
-        self.env = env
-        self.port = port
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class Server(BenchServer):
+    """The bench's uvicorn process, ready when started (the journeys restart it mid-test)."""
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--ws",
-            "websockets-sansio",
-            "--log-level",
-            "warning",
-        ]
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        self._wait_healthy()
-
-    def _wait_healthy(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the server exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError(f"the server did not answer on {self.url}")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
+        super().start()
+        self.wait_ready()
 
 
 def _conninfo(url: URL) -> str:
@@ -140,14 +81,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def server_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of every `hop` and server process: only our HOP_ variables."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HOP_")}
-    env.update(
-        HOP_DATABASE_URL=database_url,
-        HOP_DATA_DIR=str(tmp_path_factory.mktemp("browser-var")),
-        HOP_SECRET_KEY=SECRET_KEY,
-        HOP_DEFAULT_LANGUAGE="vi",
-    )
-    return env
+    data_dir = tmp_path_factory.mktemp("browser-var")
+    return hop_env(database_url, data_dir, secret_key=SECRET_KEY, HOP_DEFAULT_LANGUAGE="vi")
 
 
 def _hop(env: dict[str, str], *args: str) -> None:

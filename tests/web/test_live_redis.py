@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session
 from websockets.sync.client import ClientConnection, connect
 
-from bench._servers import Server, free_port
+from bench._servers import Server, free_port, hop_env
 from models import DeviceKind, DeviceTokenCreate, Meeting, Role
 from models.db import make_engine
 from tests.factories import PASSWORD, invite, make_meeting, make_person, pdf_bytes
@@ -40,14 +40,10 @@ if not redis_answers():
 
 @pytest.fixture
 def servers(database_url: str, tmp_path: Path) -> Iterator[tuple[int, int]]:
-    env = {
-        **os.environ,
-        "HOP_DATABASE_URL": database_url,
-        "HOP_DATA_DIR": str(tmp_path / "var"),
-        "HOP_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "HOP_REDIS_URL": REDIS_URL,
-        "HOP_REDIS_CHANNEL": f"hop:test:{uuid.uuid4().hex}",
-    }
+    channel = f"hop:test:{uuid.uuid4().hex}"
+    env = hop_env(
+        database_url, tmp_path / "var", HOP_REDIS_URL=REDIS_URL, HOP_REDIS_CHANNEL=channel
+    )
     ports = free_port(), free_port()
     servers = [Server(env, port, tmp_path / f"server-{port}.log") for port in ports]
     try:
