@@ -168,6 +168,17 @@ def assert_error(
     return body
 
 
+def receive_until(ws: Any, kind: str, seen: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The next websocket message of this type (every message read is added to seen)."""
+    for _ in range(100):
+        message: dict[str, Any] = ws.receive_json()
+        if seen is not None:
+            seen.append(message)
+        if message["type"] == kind:
+            return message
+    raise AssertionError(f"no {kind} message")
+
+
 def stored_files(root: Path) -> list[Path]:
     """Every file under the storage folder (temporary files included)."""
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from meetings import live, scheduling
 from models import Meeting, MeetingStatus, Person, Role
-from tests.factories import assert_error, invite, login, make_meeting, make_user
+from tests.factories import assert_error, invite, login, make_meeting, make_user, receive_until
 from tests.meetings.test_speakers import check_in, start_meeting
 
 ORIGIN = {"origin": "http://testserver"}
@@ -162,14 +162,6 @@ def test_a_stranger_does_not_see_the_queue(
     login(client, make_user(session))
     assert_error(client.get(room.url), 404)
     assert_error(client.post(room.url, json={}), 404)
-
-
-def receive_until(ws: Any, event_type: str) -> dict[str, Any]:
-    for _ in range(50):
-        message: dict[str, Any] = ws.receive_json()
-        if message["type"] == event_type:
-            return message
-    raise AssertionError(f"no {event_type} event")
 
 
 def test_changes_reach_every_screen_over_the_websocket(client: TestClient, room: Room) -> None:

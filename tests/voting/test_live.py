@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from models import Meeting
 from models.events import PUBLISH
-from tests.factories import login
+from tests.factories import login, receive_until
 from tests.voting.conftest import Room, nonce
 from voting import polls
 
@@ -22,16 +22,6 @@ def socket(client: TestClient, meeting: Meeting) -> Iterator[Any]:
     with client.websocket_connect(f"/ws/meetings/{meeting.id}", headers=ORIGIN) as ws:
         assert ws.receive_json()["type"] == "snapshot"
         yield ws
-
-
-def receive_until(ws: Any, kind: str, seen: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    for _ in range(100):
-        message: dict[str, Any] = ws.receive_json()
-        if seen is not None:
-            seen.append(message)
-        if message["type"] == kind:
-            return message
-    raise AssertionError(f"no {kind} message")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 from meetings import live, scheduling
 from models import Meeting, MeetingStatus, Person, Role
 from models.events import PUBLISH, CommittedEvent, record_event
-from tests.factories import invite, login, make_meeting, make_person, pdf_bytes
+from tests.factories import invite, login, make_meeting, make_person, pdf_bytes, receive_until
 from web.hub import Client, Delivery, Hub
 
 ORIGIN = {"origin": "http://testserver"}
@@ -46,14 +46,6 @@ def assert_refused(client: TestClient, meeting: Meeting, headers: dict[str, str]
     ):
         pass
     assert refused.value.code == 1008
-
-
-def receive_until(ws: Any, event_type: str) -> dict[str, Any]:
-    for _ in range(50):
-        message: dict[str, Any] = ws.receive_json()
-        if message["type"] == event_type:
-            return message
-    raise AssertionError(f"no {event_type} event")
 
 
 @pytest.fixture
