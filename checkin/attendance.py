@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func
+from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -209,21 +209,29 @@ def last_entry(*, session: Session, meeting_id: int, person_id: int) -> Attendan
 def latest_entries(*, session: Session, meeting_id: int) -> dict[int, AttendanceEntry]:
     """Each person's latest ledger row, by person id."""
     rows = session.exec(
-        select(AttendanceEntry).where(AttendanceEntry.meeting_id == meeting_id, _is_latest())
+        select(AttendanceEntry).where(
+            AttendanceEntry.meeting_id == meeting_id, _is_latest(meeting_id)
+        )
     )
     return {row.person_id: row for row in rows}
 
 
-def _is_latest() -> Any:
-    """No later row of the same person in the meeting. An index probe per row, whatever the
-    table statistics say: the IN (SELECT max(id) … GROUP BY) form made PostgreSQL, without
-    fresh statistics after a burst of check-ins, rerun the aggregate once per row."""
+def _is_latest(meeting_id: int) -> Any:
+    """The row is its person's latest in the meeting: a correlated max(id), which both
+    databases answer with one probe of (meeting_id, person_id, id) per row whatever their
+    statistics say. Joined forms (IN (SELECT max(id) … GROUP BY), NOT EXISTS a later row) let
+    PostgreSQL, without fresh statistics after a burst of check-ins, scan the meeting's whole
+    ledger once per row."""
     later = aliased(AttendanceEntry)
-    return ~exists().where(
-        col(later.meeting_id) == col(AttendanceEntry.meeting_id),
-        col(later.person_id) == col(AttendanceEntry.person_id),
-        col(later.id) > col(AttendanceEntry.id),
+    newest = (
+        select(func.max(col(later.id)))
+        .where(
+            col(later.meeting_id) == meeting_id,
+            col(later.person_id) == col(AttendanceEntry.person_id),
+        )
+        .scalar_subquery()
     )
+    return col(AttendanceEntry.id) == newest
 
 
 def present_person_ids(*, session: Session, meeting_id: int) -> set[int]:
@@ -242,7 +250,7 @@ def present_among(*, session: Session, meeting_id: int, person_ids: Iterable[int
             AttendanceEntry.meeting_id == meeting_id,
             col(AttendanceEntry.person_id).in_(ids),
             AttendanceEntry.kind == AttendanceKind.check_in,
-            _is_latest(),
+            _is_latest(meeting_id),
         )
     )
     return set(rows)
