@@ -247,3 +247,41 @@ def test_opting_out_an_unknown_person_is_404_and_changes_nothing(
     make_user(face_session, role=Role.delegate)
     response = face_client.post("/api/people/99999/consent/withdraw")
     assert response.status_code == 404
+
+
+def test_a_person_opts_out_from_their_own_page(
+    face_client: TestClient, face_session: Session, settings: Settings
+) -> None:
+    _, meeting = staff_and_meeting(face_client, face_session)
+    obama = invited(face_session, meeting, "Barack Obama", seat="A07")
+    enrol(face_session, settings, obama, *OBAMA)
+    login(face_client, obama)
+    page = face_client.get("/my/faces")
+    assert page.status_code == 200
+    assert "Dữ liệu khuôn mặt của tôi" in page.text
+    assert "/my/faces/withdraw" in page.text
+    # (CSRF on this form, as on every form: tests/web/test_csrf_forms.py)
+    done = face_client.post("/my/faces/withdraw")
+    assert done.status_code == 200
+    assert "bàn đón tiếp" in done.text
+    assert faces_of(face_session, obama) == 0
+    english = face_client.get("/my/faces", params={"lang": "en"})
+    assert "No face is enrolled." in english.text
+
+
+def test_the_secretariat_records_an_opt_out_on_the_enrol_page(
+    face_client: TestClient, face_session: Session, settings: Settings
+) -> None:
+    clerk, meeting = staff_and_meeting(face_client, face_session)
+    obama = invited(face_session, meeting, "Barack Obama", seat="A07")
+    enrol(face_session, settings, obama, *OBAMA)
+    login(face_client, clerk)
+    page = face_client.get(f"/people/{obama.id}/faces")
+    assert f"/people/{obama.id}/faces/withdraw" in page.text
+    done = face_client.post(f"/people/{obama.id}/faces/withdraw")
+    assert done.status_code == 200
+    assert faces_of(face_session, obama) == 0
+    report = face_client.get(f"/api/people/{obama.id}/biometrics").json()
+    assert report["consent_active"] is False
+    login(face_client, obama)
+    assert face_client.post(f"/people/{obama.id}/faces/withdraw").status_code in (403, 404)

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from checkin import biometrics, errors, gallery
+from checkin import biometrics, errors, gallery, retention
 from checkin.engine import MAX_IMAGE_BYTES
 from models.errors import HopError
 from web import faces
@@ -33,6 +33,7 @@ PHOTO_PROBLEMS = {
 ENROLLED = N_("The face was enrolled.")
 CONSENT_RECORDED = N_("The consent was recorded.")
 PURGED = N_("The person's face data was deleted.")
+OPTED_OUT = N_("The consent was withdrawn and the face data deleted.")
 
 
 def _page(
@@ -100,3 +101,12 @@ def purge(
 ) -> HTMLResponse:
     gallery.purge_person(session=session, person_id=person_id, cache=faces.services(state).cache)
     return _page(request, session, person_id, notice=PURGED)
+
+
+@router.post("/people/{person_id}/faces/withdraw", response_class=HTMLResponse)
+def withdraw(
+    request: Request, person_id: int, session: SessionDep, state: StateDep, _staff: StaffUser
+) -> HTMLResponse:
+    """The opt-out, recorded by the secretariat on the person's behalf."""
+    retention.opt_out(session=session, person_id=person_id, cache=faces.services(state).cache)
+    return _page(request, session, person_id, notice=OPTED_OUT)
