@@ -156,6 +156,22 @@ def test_no_speech_starts_once_the_meeting_is_closed(
     assert_error(client.post(room.url, json={}), 409, "MeetingNotRunningError")
 
 
+def test_closing_the_meeting_through_the_api_ends_the_speech(
+    client: TestClient, session: Session, room: Room
+) -> None:
+    a = ask(client, room, room.delegates[0])
+    login(client, room.clerk)
+    assert client.post(f"{room.url}/{a['id']}/start").status_code == 200
+    refused = client.post(f"/api/meetings/{room.meeting.id}/status", json={"status": "draft"})
+    assert refused.status_code == 409
+    assert queue(client, room)["speaking"]["id"] == a["id"]  # a refused change ends nothing
+    closed = client.post(f"/api/meetings/{room.meeting.id}/status", json={"status": "closed"})
+    assert closed.status_code == 200
+    after = queue(client, room)
+    assert after["speaking"] is None
+    assert [s["status"] for s in after["queue"] if s["id"] == a["id"]] == ["done"]
+
+
 def test_a_stranger_does_not_see_the_queue(
     client: TestClient, session: Session, room: Room
 ) -> None:

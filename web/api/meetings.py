@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from meetings import access, scheduling
+from meetings import access, control, scheduling
 from meetings.calendar import meeting_ics
 from meetings.errors import InvitationNotFoundError
 from models import (
@@ -72,7 +72,7 @@ def change_status(
 ) -> MeetingPublic:
     """Move the meeting to another status (409 when the step is not allowed)."""
     return MeetingPublic.model_validate(
-        scheduling.change_status(session=session, meeting=meeting, status=data.status)
+        control.change_status(session=session, meeting=meeting, status=data.status)
     )
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from checkin.attendance import is_present
 from meetings import access, scheduling, speakers
+from meetings import control as meeting_control
 from models import Meeting, MeetingRole, MeetingStatus, Person
 from models.base import as_utc, utcnow
 from models.errors import HopError
@@ -185,9 +186,7 @@ def control(
     """Start or close the meeting from the console; closing ends the speech in progress."""
     if status not in CONTROL or status not in scheduling.TRANSITIONS[MeetingStatus(meeting.status)]:
         return _to_console(meeting, "status_refused", "control")
-    if status == MeetingStatus.closed:
-        speakers.end_current_speech(session=session, meeting=meeting)
-    scheduling.change_status(session=session, meeting=meeting, status=status)
+    meeting_control.change_status(session=session, meeting=meeting, status=status)
     return _to_console(meeting, "status_changed", "control")
 
 

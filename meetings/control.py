@@ -1,0 +1,18 @@
+"""The chair's control of the meeting as a whole: start and close it. Closing ends the speech
+in progress first, whichever screen or client closed it."""
+
+from sqlmodel import Session
+
+from meetings import scheduling, speakers
+from meetings.errors import StatusTransitionError
+from models import Meeting, MeetingStatus
+
+
+def change_status(*, session: Session, meeting: Meeting, status: MeetingStatus) -> Meeting:
+    """scheduling.change_status, with the floor closed when the meeting closes."""
+    current = MeetingStatus(meeting.status)
+    if status not in scheduling.TRANSITIONS[current]:
+        raise StatusTransitionError(f"A {current.value} meeting cannot become {status.value}")
+    if status == MeetingStatus.closed:
+        speakers.end_current_speech(session=session, meeting=meeting)
+    return scheduling.change_status(session=session, meeting=meeting, status=status)
