@@ -39,6 +39,18 @@ def test_screenshots_of_the_main_pages(new_context: NewContext) -> None:
         clerk.goto(path)
         shoot(clerk, name)
 
+    staff.post(f"/api/meetings/{meeting_id}/minutes")  # drafted from the meeting
+    clerk.goto(f"/meetings/{meeting_id}/minutes")
+    expect(clerk.locator("textarea").first).to_be_visible()
+    shoot(clerk, "minutes")
+
+    admin_context = new_context(viewport=DESKTOP)
+    Secretariat(admin_context, "admin")
+    admin = admin_context.new_page()
+    admin.goto("/admin/audit")
+    expect(admin.locator("table")).to_be_visible()
+    shoot(admin, "audit")
+
     tablet_context = new_context(viewport=TABLET)
     api_log_in(tablet_context, "daibieu01")
     tablet = tablet_context.new_page()
