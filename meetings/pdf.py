@@ -5,7 +5,7 @@ import csv
 import functools
 import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,13 @@ MOTTO = "Độc lập - Tự do - Hạnh phúc"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Row = Sequence[str]
+# A report's labels in the reader's language: a gettext function (English by default).
+Translate = Callable[[str], str]
+
+
+def as_is(text: str) -> str:
+    """The English labels, untranslated."""
+    return text
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from meetings import pdf
-from meetings.pdf import Row
+from meetings.pdf import Row, Translate, as_is
 from models import (
     AttendanceEntry,
     AttendanceKind,
@@ -122,24 +122,45 @@ def _line(invitation: Invitation, person: Person, entries: list[AttendanceEntry]
     return line
 
 
-def attendance_rows(lines: list[AttendanceLine]) -> list[Row]:
+# The English words for the stored codes; the reader's language comes from `tr`.
+WORDS = {
+    "chair": "Chair",
+    "delegate": "Delegate",
+    "observer": "Observer",
+    "invited": "No reply",
+    "accepted": "Accepted",
+    "declined": "Declined",
+    "present": "Present",
+    "left": "Left",
+    "absent": "Absent",
+    "face": "Face",
+    "manual": "At the desk",
+    "qr": "QR code",
+}
+
+
+def attendance_rows(lines: list[AttendanceLine], tr: Translate = as_is) -> list[Row]:
     """The report as a table: the header, then one row per invitee."""
-    return [ATTENDANCE_HEADER, *(_row(line) for line in lines)]
+    header = tuple(tr(label) for label in ATTENDANCE_HEADER)
+    return [header, *(_row(line, tr) for line in lines)]
 
 
-def _row(line: AttendanceLine) -> Row:
+def _row(line: AttendanceLine, tr: Translate) -> Row:
+    def word(code: str) -> str:
+        return tr(WORDS[code]) if code in WORDS else code
+
     return (
         line.full_name,
         line.username,
-        line.role,
-        "yes" if line.voting_right else "no",
+        word(line.role),
+        tr("Yes") if line.voting_right else tr("No"),
         line.seat_label,
-        line.reply,
-        line.status,
+        word(line.reply),
+        word(line.status),
         local_time(line.arrived_at),
-        line.method,
+        word(line.method) if line.method else "",
         "; ".join(_departure(departure) for departure in line.departures),
-        line.absence_reason,
+        tr(line.absence_reason) if line.absence_reason == "Declined" else line.absence_reason,
     )
 
 
@@ -153,30 +174,32 @@ def local_time(value: datetime | None) -> str:
     return "" if value is None else as_utc(value).astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _summary(meeting: Meeting, lines: list[AttendanceLine]) -> list[Row]:
+def _summary(meeting: Meeting, lines: list[AttendanceLine], tr: Translate) -> list[Row]:
     arrived = sum(line.arrived_at is not None for line in lines)
-    return [
+    rows = [
         ("Meeting", meeting.title),
         ("Starts (UTC+7)", local_time(meeting.start_at)),
         ("Location", meeting.location),
         ("Invited", str(len(lines))),
-        ("Arrived", str(arrived)),
+        ("Arrived so far", str(arrived)),
         ("Present now", str(sum(line.present for line in lines))),
         ("Absent", str(len(lines) - arrived)),
     ]
+    return [(tr(label), value) for label, value in rows]
 
 
-def attendance_csv(*, session: Session, meeting: Meeting) -> bytes:
+def attendance_csv(*, session: Session, meeting: Meeting, tr: Translate = as_is) -> bytes:
     """The attendance report as CSV (UTF-8 with a byte order mark): figures, then invitees."""
     lines = attendance_lines(session=session, meeting=meeting)
-    return pdf.csv_bytes([_summary(meeting, lines), attendance_rows(lines)])
+    return pdf.csv_bytes([_summary(meeting, lines, tr), attendance_rows(lines, tr)])
 
 
-def attendance_pdf(*, session: Session, meeting: Meeting) -> bytes:
+def attendance_pdf(*, session: Session, meeting: Meeting, tr: Translate = as_is) -> bytes:
     """The attendance report as a landscape PDF."""
     lines = attendance_lines(session=session, meeting=meeting)
-    tables = [[("Attendance", ""), *_summary(meeting, lines)], attendance_rows(lines)]
-    title = f"Attendance: {meeting.title}"
+    summary = [(tr("Attendance"), ""), *_summary(meeting, lines, tr)]
+    title = f"{tr('Attendance')}: {meeting.title}"
+    tables = [summary, attendance_rows(lines, tr)]
     return pdf.tables_pdf(title, [pdf.Section(tables=tables)], landscape=True)
 
 
@@ -190,17 +213,18 @@ def poll_results(*, session: Session, meeting: Meeting) -> list[dict[str, Any]]:
     return [poll.result for poll in polls if poll.result is not None]
 
 
-def polls_csv(*, session: Session, meeting: Meeting) -> bytes:
+def polls_csv(*, session: Session, meeting: Meeting, tr: Translate = as_is) -> bytes:
     """Every poll's result as CSV, one after another."""
-    tables: list[list[Row]] = [[("Meeting", meeting.title)]]
+    tables: list[list[Row]] = [[(tr("Meeting"), meeting.title)]]
     for result in poll_results(session=session, meeting=meeting):
-        summary, *rest = export.result_tables(result)
+        summary, *rest = export.result_tables(result, tr)
         tables += [summary[1:], *rest]
     return pdf.csv_bytes(tables)
 
 
-def polls_pdf(*, session: Session, meeting: Meeting) -> bytes:
+def polls_pdf(*, session: Session, meeting: Meeting, tr: Translate = as_is) -> bytes:
     """Every poll's result as PDF, one poll per page."""
     results = poll_results(session=session, meeting=meeting)
-    sections = [export.result_section(result) for result in results]
-    return pdf.tables_pdf(f"Poll results: {meeting.title}", sections or [pdf.Section()])
+    sections = [export.result_section(result, tr) for result in results]
+    title = f"{tr('Poll results')}: {meeting.title}"
+    return pdf.tables_pdf(title, sections or [pdf.Section()])

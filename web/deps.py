@@ -1,6 +1,6 @@
 """Dependencies: the session, who is asking, CSRF, and meeting lookups written once."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
@@ -40,6 +40,16 @@ def get_session(state: StateDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_gettext(request: Request) -> Callable[[str], str]:
+    """Translations in the language of the request (?lang=, cookie, browser, default)."""
+    from web.pages.render import language_of  # the page helpers depend on this module
+
+    return get_state(request).translator.gettext(language_of(request))
+
+
+GettextDep = Annotated[Callable[[str], str], Depends(get_gettext)]
 
 
 class LoginRequiredError(HTTPException):

@@ -183,10 +183,9 @@ def _english(message: str) -> str:
 
 def gettext_for(request: "Request") -> Gettext:
     """Translations in the language of the request (query, cookie, browser, default)."""
-    from web.pages.render import language_of
+    from web.deps import get_gettext
 
-    state: AppState = request.app.state.hop
-    return state.translator.gettext(language_of(request))
+    return get_gettext(request)
 
 
 def address_of(request: "Request") -> str:

@@ -67,11 +67,17 @@ def check_download(client: TestClient, meeting: Meeting, name: str) -> None:
 
 def test_attendance_csv_shows_the_qr_arrival(client: TestClient, setup: Setup) -> None:
     login(client, setup.chair)  # the meeting's chair may fetch reports too
-    response = client.get(f"/api/meetings/{setup.meeting.id}/reports/attendance.csv")
-    text = response.content.decode("utf-8-sig")
+    url = f"/api/meetings/{setup.meeting.id}/reports/attendance.csv"
+    text = client.get(url, params={"lang": "en"}).content.decode("utf-8-sig")
     line = next(line for line in text.splitlines() if setup.delegate.username in line)
-    assert ",present," in line
-    assert ",qr," in line
+    assert ",Present," in line
+    assert ",QR code," in line
+    # In Vietnamese (the default), headers and codes alike.
+    text = client.get(url).content.decode("utf-8-sig")
+    assert "Họ tên,Tên đăng nhập,Vai trò" in text
+    line = next(line for line in text.splitlines() if setup.delegate.username in line)
+    assert ",Có mặt," in line
+    assert ",Mã QR," in line
 
 
 def test_delegates_may_not_fetch_reports_or_the_archive(client: TestClient, setup: Setup) -> None:

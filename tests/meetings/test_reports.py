@@ -14,7 +14,9 @@ from models import AttendanceMethod, Meeting, MeetingRole, Person, Reply, Role
 from models.base import utcnow
 from tests.factories import invite, make_meeting, make_user
 from tests.voting.conftest import Room, make_room
-from voting import polls
+from voting import export, polls
+from web.i18n import Translator
+from web.pages.report_words import REPORT_WORDS
 
 
 def read_csv(body: bytes) -> list[list[str]]:
@@ -79,8 +81,8 @@ def hall(session: Session) -> Hall:
     return Hall(session)
 
 
-def by_name(rows: list[list[str]]) -> dict[str, dict[str, str]]:
-    header_at = next(i for i, row in enumerate(rows) if row and row[0] == "Name")
+def by_name(rows: list[list[str]], key: str = "Name") -> dict[str, dict[str, str]]:
+    header_at = next(i for i, row in enumerate(rows) if row and row[0] == key)
     header = rows[header_at]
     return {row[0]: dict(zip(header, row, strict=True)) for row in rows[header_at + 1 :] if row}
 
@@ -90,16 +92,16 @@ def test_attendance_csv_has_arrival_method_departures_and_absences(
 ) -> None:
     rows = by_name(read_csv(reports.attendance_csv(session=session, meeting=hall.meeting)))
     face = rows["An Nguyễn"]
-    assert (face["Status"], face["Method"]) == ("present", "face")
+    assert (face["Status"], face["Method"]) == ("Present", "Face")
     assert face["First arrival (UTC+7)"] == reports.local_time(hall.start)
     desk = rows["Bình Trần"]
-    assert (desk["Status"], desk["Method"]) == ("left", "manual")
+    assert (desk["Status"], desk["Method"]) == ("Left", "At the desk")
     leave = reports.local_time(hall.start + timedelta(minutes=20))
     assert desk["Departures (UTC+7)"] == f"{leave} (Đi công tác)"
     declined = rows["Chi Lê"]
     assert (declined["Status"], declined["Reply"], declined["Absence reason"]) == (
-        "absent",
-        "declined",
+        "Absent",
+        "Declined",
         "Ốm",
     )
     assert declined["First arrival (UTC+7)"] == declined["Method"] == ""
@@ -109,13 +111,13 @@ def test_attendance_csv_is_formula_safe(session: Session, hall: Hall) -> None:
     rows = read_csv(reports.attendance_csv(session=session, meeting=hall.meeting))
     assert ["'=HYPERLINK(1)"] == [row[0] for row in rows if "HYPERLINK" in "".join(row)]
     figures = dict(row for row in rows if len(row) == 2)
-    assert (figures["Invited"], figures["Arrived"], figures["Absent"]) == ("4", "2", "2")
+    assert (figures["Invited"], figures["Arrived so far"], figures["Absent"]) == ("4", "2", "2")
 
 
 def test_attendance_pdf_lists_every_invitee(session: Session, hall: Hall) -> None:
     text = pdf_text(reports.attendance_pdf(session=session, meeting=hall.meeting))
     assert "Họp HĐND quận" in text
-    for expected in ("An Nguyễn", "Chi Lê", "face", "manual", "absent", "Ốm", "Đi công tác"):
+    for expected in ("An Nguyễn", "Chi Lê", "Face", "At the desk", "Absent", "Ốm", "Đi công tác"):
         assert expected in text
 
 
@@ -171,5 +173,43 @@ def test_chair_role_is_reported(session: Session) -> None:
     meeting = make_meeting(session, creator=clerk, chair=chair)
     invite(session, meeting, chair, role=MeetingRole.chair)
     rows = by_name(read_csv(reports.attendance_csv(session=session, meeting=meeting)))
-    assert rows["Chủ tọa"]["Role"] == "chair"
-    assert rows["Chủ tọa"]["Status"] == "absent"
+    assert rows["Chủ tọa"]["Role"] == "Chair"
+    assert rows["Chủ tọa"]["Status"] == "Absent"
+
+
+def test_the_reports_speak_the_readers_language(session: Session, hall: Hall) -> None:
+    vietnamese = Translator().gettext("vi")
+    rows = by_name(
+        read_csv(reports.attendance_csv(session=session, meeting=hall.meeting, tr=vietnamese)),
+        key="Họ tên",
+    )
+    assert (rows["An Nguyễn"]["Trạng thái"], rows["An Nguyễn"]["Cách điểm danh"]) == (
+        "Có mặt",
+        "Khuôn mặt",
+    )
+    assert rows["Chi Lê"]["Lý do vắng"] == "Ốm"
+    text = pdf_text(reports.attendance_pdf(session=session, meeting=hall.meeting, tr=vietnamese))
+    assert "Điểm danh: Họp HĐND quận" in text
+    assert "Tại bàn đón tiếp" in text
+
+
+def test_every_word_the_reports_translate_is_in_the_catalogue(session: Session, hall: Hall) -> None:
+    asked: set[str] = set()
+
+    def recording(text: str) -> str:
+        asked.add(text)
+        return text
+
+    reports.attendance_csv(session=session, meeting=hall.meeting, tr=recording)
+    reports.attendance_pdf(session=session, meeting=hall.meeting, tr=recording)
+    room = make_room(session, delegates=4)
+    closed_polls(room)
+    reports.polls_csv(session=session, meeting=room.meeting, tr=recording)
+    opinion = room.open(title="Góp ý dự thảo", kind="opinion", opinion_agree=True)
+    room.cast(opinion, room.delegates[0], text="Đồng ý", agree=True)
+    secret = room.open(title="Bỏ phiếu kín", secret=True)
+    room.cast(secret, room.delegates[1], choice="yes")
+    for poll in (opinion, secret):
+        export.result_csv(polls.close_poll(session=session, poll=poll), recording)
+    candidates = {"Lan", "Huệ"}  # choices are the poll's own words, passed through as they are
+    assert asked - candidates - set(REPORT_WORDS) == set()

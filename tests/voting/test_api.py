@@ -173,11 +173,14 @@ def test_result_exports(client: TestClient, room: Room) -> None:
     vote(client, poll_id, text='=HYPERLINK("http://x") nên sửa điều 3')
     login(client, room.chair)
     client.post(f"/api/polls/{poll_id}/close")
-    exported = client.get(f"/api/polls/{poll_id}/result.csv")
+    exported = client.get(f"/api/polls/{poll_id}/result.csv", params={"lang": "en"})
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0] == ["Poll", "Biểu quyết thông qua nghị quyết"]
+    vietnamese = client.get(f"/api/polls/{poll_id}/result.csv").content.decode("utf-8-sig")
+    assert vietnamese.splitlines()[0] == "Nội dung biểu quyết,Biểu quyết thông qua nghị quyết"
+    assert "Đồng ý," in vietnamese
     answers = [row for row in rows if row and row[0] == room.delegates[0].full_name]
     assert answers[0][1].startswith("'=HYPERLINK")  # never a live formula
     pdf = client.get(f"/api/polls/{poll_id}/result.pdf")

@@ -22,6 +22,7 @@ from voting import ballots, export, polls, proxies, tally
 from web import ballot_writer, ratelimit
 from web.deps import (
     CurrentUser,
+    GettextDep,
     ManagedMeetingDep,
     MeetingDep,
     SessionDep,
@@ -156,17 +157,17 @@ def result(poll: PollDep, session: SessionDep, person: CurrentUser) -> Result:
 
 
 @router.get("/polls/{poll_id}/result.csv", response_class=Response)
-def result_csv(poll: PollDep, session: SessionDep, person: CurrentUser) -> Response:
-    """The result as CSV."""
+def result_csv(poll: PollDep, session: SessionDep, person: CurrentUser, tr: GettextDep) -> Response:
+    """The result as CSV (labels in the reader's language: ?lang=vi|en, cookie, browser)."""
     data = polls.get_result(session=session, poll=poll, viewer=person)
-    return _download(export.result_csv(data).encode("utf-8-sig"), poll, "csv", "text/csv")
+    return _download(export.result_csv(data, tr).encode("utf-8-sig"), poll, "csv", "text/csv")
 
 
 @router.get("/polls/{poll_id}/result.pdf", response_class=Response)
-def result_pdf(poll: PollDep, session: SessionDep, person: CurrentUser) -> Response:
+def result_pdf(poll: PollDep, session: SessionDep, person: CurrentUser, tr: GettextDep) -> Response:
     """The result as PDF."""
     data = polls.get_result(session=session, poll=poll, viewer=person)
-    return _download(export.result_pdf(data), poll, "pdf", "application/pdf")
+    return _download(export.result_pdf(data, tr), poll, "pdf", "application/pdf")
 
 
 def _download(body: bytes, poll: Poll, suffix: str, media_type: str) -> Response:

@@ -10,7 +10,7 @@ from starlette.background import BackgroundTask
 
 from meetings import archive, reports
 from models import Meeting, MeetingPublic
-from web.deps import ManagedMeetingDep, MeetingDep, SessionDep, StaffUser, StateDep
+from web.deps import GettextDep, ManagedMeetingDep, MeetingDep, SessionDep, StaffUser, StateDep
 
 router = APIRouter(tags=["reports"])
 CSV = "text/csv; charset=utf-8"
@@ -23,30 +23,30 @@ def _download(body: bytes, meeting: Meeting, name: str, media_type: str) -> Resp
 
 
 @router.get("/meetings/{meeting_id}/reports/attendance.csv", response_class=Response)
-def attendance_csv(meeting: ManagedMeetingDep, session: SessionDep) -> Response:
+def attendance_csv(meeting: ManagedMeetingDep, session: SessionDep, tr: GettextDep) -> Response:
     """Attendance: each invitee's reply, first arrival and method, departures, absence."""
-    body = reports.attendance_csv(session=session, meeting=meeting)
+    body = reports.attendance_csv(session=session, meeting=meeting, tr=tr)
     return _download(body, meeting, "attendance.csv", CSV)
 
 
 @router.get("/meetings/{meeting_id}/reports/attendance.pdf", response_class=Response)
-def attendance_pdf(meeting: ManagedMeetingDep, session: SessionDep) -> Response:
+def attendance_pdf(meeting: ManagedMeetingDep, session: SessionDep, tr: GettextDep) -> Response:
     """The attendance report as PDF."""
-    body = reports.attendance_pdf(session=session, meeting=meeting)
+    body = reports.attendance_pdf(session=session, meeting=meeting, tr=tr)
     return _download(body, meeting, "attendance.pdf", PDF)
 
 
 @router.get("/meetings/{meeting_id}/reports/polls.csv", response_class=Response)
-def polls_csv(meeting: ManagedMeetingDep, session: SessionDep) -> Response:
+def polls_csv(meeting: ManagedMeetingDep, session: SessionDep, tr: GettextDep) -> Response:
     """Every closed or published poll's result as CSV."""
-    body = reports.polls_csv(session=session, meeting=meeting)
+    body = reports.polls_csv(session=session, meeting=meeting, tr=tr)
     return _download(body, meeting, "polls.csv", CSV)
 
 
 @router.get("/meetings/{meeting_id}/reports/polls.pdf", response_class=Response)
-def polls_pdf(meeting: ManagedMeetingDep, session: SessionDep) -> Response:
+def polls_pdf(meeting: ManagedMeetingDep, session: SessionDep, tr: GettextDep) -> Response:
     """Every closed or published poll's result as PDF, a page each."""
-    body = reports.polls_pdf(session=session, meeting=meeting)
+    body = reports.polls_pdf(session=session, meeting=meeting, tr=tr)
     return _download(body, meeting, "polls.pdf", PDF)
 
 
