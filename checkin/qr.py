@@ -5,15 +5,13 @@ A code reads `hop1.<meeting>.<invitation>.<signature>`; the signature is an HMAC
 code cannot be made up from ids alone and is valid for one meeting only.
 """
 
-import base64
-import hashlib
-import hmac
 import io
 from dataclasses import dataclass
 
 import cv2
 
 from checkin.engine import FrameAnalysis, FrameOptions, RGBImage, analyse_image, decode_image
+from meetings.signing import Signer
 
 PREFIX = "hop1"
 _LABEL = b"hop/invitation-qr/v1"
@@ -31,18 +29,11 @@ class QrSigner:
     """Signs and verifies invitation codes with a key derived from the secret key."""
 
     def __init__(self, secret_key: str) -> None:
-        if not secret_key:
-            raise ValueError("a secret key is needed to sign QR codes")
-        self._key = hmac.new(secret_key.encode(), _LABEL, hashlib.sha256).digest()
-
-    def _signature(self, meeting_id: int, invitation_id: int) -> str:
-        message = f"{meeting_id}.{invitation_id}".encode()
-        digest = hmac.new(self._key, message, hashlib.sha256).digest()[:SIGNATURE_BYTES]
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        self._signer = Signer(secret_key, label=_LABEL, length=SIGNATURE_BYTES, purpose="QR codes")
 
     def sign(self, *, meeting_id: int, invitation_id: int) -> str:
         """The text of the invitation's QR code."""
-        signature = self._signature(meeting_id, invitation_id)
+        signature = self._signer.signature(f"{meeting_id}.{invitation_id}")
         return f"{PREFIX}.{meeting_id}.{invitation_id}.{signature}"
 
     def verify(self, text: str) -> InvitationCode | None:
@@ -51,7 +42,7 @@ class QrSigner:
         if len(parts) != 4 or parts[0] != PREFIX or not (parts[1] + parts[2]).isdigit():
             return None
         meeting_id, invitation_id = int(parts[1]), int(parts[2])
-        if not hmac.compare_digest(parts[3], self._signature(meeting_id, invitation_id)):
+        if not self._signer.matches(f"{meeting_id}.{invitation_id}", parts[3]):
             return None
         return InvitationCode(meeting_id, invitation_id)
 

@@ -7,15 +7,13 @@ id is signed too, so that a token does not carry over to an invitation that reus
 one's id. Tokens expire when the meeting ends.
 """
 
-import base64
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from meetings.errors import InvitationNotFoundError
+from meetings.signing import Signer
 from models import Invitation, Meeting, MeetingStatus, Person
 from models.base import as_utc, utcnow
 from models.errors import ConflictError, HopError
@@ -48,18 +46,14 @@ class ReplyLinks:
     """Signs and verifies reply tokens with a key derived from the secret key."""
 
     def __init__(self, secret_key: str) -> None:
-        if not secret_key:
-            raise ValueError("a secret key is needed to sign reply links")
-        self._key = hmac.new(secret_key.encode(), _LABEL, hashlib.sha256).digest()
-
-    def _signature(self, payload: str) -> str:
-        digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest[:SIGNATURE_BYTES]).decode()
+        self._signer = Signer(
+            secret_key, label=_LABEL, length=SIGNATURE_BYTES, purpose="reply links"
+        )
 
     def sign(self, *, invitation: Invitation, expires_at: datetime) -> str:
         """The token for this invitation, valid until expires_at."""
         payload = f"{invitation.id}.{invitation.person_id}.{int(as_utc(expires_at).timestamp())}"
-        return f"{payload}.{self._signature(payload)}"
+        return f"{payload}.{self._signer.signature(payload)}"
 
     def verify(self, token: str, *, now: datetime | None = None) -> ReplyClaim:
         """What a token stands for; a made-up, altered or expired token is an error."""
@@ -67,7 +61,7 @@ class ReplyLinks:
         if len(token) > MAX_TOKEN_LENGTH or len(parts) != 4 or not "".join(parts[:3]).isdigit():
             raise ReplyLinkInvalidError("This reply link is not valid; use the link in the e-mail")
         payload = ".".join(parts[:3])
-        if not hmac.compare_digest(parts[3], self._signature(payload)):
+        if not self._signer.matches(payload, parts[3]):
             raise ReplyLinkInvalidError("This reply link is not valid; use the link in the e-mail")
         expires_at = datetime.fromtimestamp(int(parts[2]), UTC)
         if (now or utcnow()) >= expires_at:
