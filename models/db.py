@@ -91,3 +91,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A session for one unit of work; services commit, this closes."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def worker_session(engine: Engine) -> Iterator[Session]:
+    """A session for one unit of work in a worker thread. The thread may outlive the app
+    (a cancelled task does not stop its thread): when the engine was disposed meanwhile, the
+    connection went back to the old pool, so close that pool again rather than leak it."""
+    pool = engine.pool
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        if engine.pool is not pool:
+            pool.dispose()

@@ -11,10 +11,10 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from models import BallotAck, BallotCast
+from models.db import worker_session
 from models.events import PUBLISH
 from voting.batch import Outcome, PendingCast, cast_ballots
 from web.state import AppState
@@ -86,15 +86,9 @@ class BallotWriter:
                 future.set_exception(RuntimeError("The ballot writer stopped"))
 
     def _write(self, poll_id: int, casts: list[PendingCast]) -> list[Outcome]:
-        engine = self.state.engine
-        pool = engine.pool
-        try:
-            with Session(engine, expire_on_commit=False) as session:
-                session.info[PUBLISH] = self.state.hub.publish_threadsafe
-                return cast_ballots(session=session, poll_id=poll_id, casts=casts)
-        finally:
-            if engine.pool is not pool:  # the app was disposed meanwhile (see ws_ballots)
-                pool.dispose()
+        with worker_session(self.state.engine) as session:
+            session.info[PUBLISH] = self.state.hub.publish_threadsafe
+            return cast_ballots(session=session, poll_id=poll_id, casts=casts)
 
 
 def writer(state: AppState) -> BallotWriter:

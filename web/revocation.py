@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from models import DeviceToken, LoginSession
 from models.base import as_utc, utcnow
+from models.db import worker_session
 from web.auth import token_hash
 from web.state import AppState
 
@@ -89,16 +90,10 @@ def invalid_credentials(engine: Engine, credentials: list[Credential]) -> set[Cr
     """Those no longer valid: revoked or deleted devices, ended or expired logins (blocking)."""
     devices = {int(c.key): c for c in credentials if c.kind == "device"}
     sessions = {c.key: c for c in credentials if c.kind == "session"}
-    pool = engine.pool
-    try:
-        with Session(engine) as session:
-            live_devices = set(_live_devices(session, list(devices)))
-            live_sessions = set(_live_sessions(session, list(sessions)))
-    finally:
-        # A check cancelled at shutdown goes on in its thread; if the engine was disposed
-        # meanwhile, its connection went back to the old pool: close that pool too.
-        if engine.pool is not pool:
-            pool.dispose()
+    # A check cancelled at shutdown goes on in its thread: worker_session copes.
+    with worker_session(engine) as session:
+        live_devices = set(_live_devices(session, list(devices)))
+        live_sessions = set(_live_sessions(session, list(sessions)))
     return {c for key, c in devices.items() if key not in live_devices} | {
         c for key, c in sessions.items() if key not in live_sessions
     }

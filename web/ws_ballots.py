@@ -6,15 +6,13 @@ A client sends {"type": "ballot", "poll_id", "choice" | "choices" | "text" | "ag
 meeting's screens at most every 250 ms, never decreasing, and never with per-option counts.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from models import BallotCast
+from models.db import worker_session
 from voting import tally
 from voting.errors import InvalidBallotError, NotEligibleError
 from web import ballot_writer, ratelimit
@@ -80,20 +78,5 @@ class ProgressComputer:
         return {**data, "done": done, "version": done, "total": max(data["total"], done)}
 
     def _read(self, poll_id: int) -> dict[str, Any] | None:
-        with worker_session(self.state) as session:
+        with worker_session(self.state.engine) as session:
             return tally.progress(session=session, poll_id=poll_id)
-
-
-@contextmanager
-def worker_session(state: AppState) -> Iterator[Session]:
-    """A session for one unit of work in a worker thread. The thread may outlive the app
-    (a cancelled task does not stop its thread): when the engine was disposed meanwhile, the
-    connection went back to the old pool, so close that pool again rather than leak it."""
-    engine = state.engine
-    pool = engine.pool
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        if engine.pool is not pool:
-            pool.dispose()
