@@ -181,13 +181,6 @@ def _english(message: str) -> str:
     return message
 
 
-def gettext_for(request: "Request") -> Gettext:
-    """Translations in the language of the request (query, cookie, browser, default)."""
-    from web.deps import get_gettext
-
-    return get_gettext(request)
-
-
 def address_of(request: "Request") -> str:
     return request.client.host if request.client else "unknown"
 

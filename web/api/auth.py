@@ -14,7 +14,7 @@ from models import (
 )
 from models.base import utcnow
 from web import audit_log, auth, ratelimit
-from web.deps import CurrentDevice, CurrentUser, SessionDep, StaffUser, StateDep
+from web.deps import CurrentDevice, CurrentUser, SessionDep, StaffUser, StateDep, get_gettext
 
 router = APIRouter(tags=["auth"])
 
@@ -39,7 +39,7 @@ def login(
 ) -> LoginResult:
     """Start a session: sets the session cookie and returns the CSRF token to echo."""
     address = ratelimit.address_of(request)
-    gettext = ratelimit.gettext_for(request)
+    gettext = get_gettext(request)
     ratelimit.check_login(state, username=credentials.username, address=address, gettext=gettext)
     person = people.authenticate(
         session=session, username=credentials.username, password=credentials.password

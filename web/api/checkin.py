@@ -30,7 +30,15 @@ from web.auth import (
     person_for_session,
     token_hash,
 )
-from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep, StaffUser, StateDep
+from web.deps import (
+    CurrentUser,
+    ManagedMeetingDep,
+    MeetingDep,
+    SessionDep,
+    StaffUser,
+    StateDep,
+    get_gettext,
+)
 
 router = APIRouter(tags=["check-in"])
 
@@ -251,7 +259,7 @@ async def check_in_frame(
 ) -> dict[str, Any]:
     """One image in (raw JPEG/PNG body, or a multipart `photo`): faces, names, check-ins out."""
     await ratelimit.check_kiosk_frame(
-        state, device_key=_frame_key(request, kiosk), gettext=ratelimit.gettext_for(request)
+        state, device_key=_frame_key(request, kiosk), gettext=get_gettext(request)
     )
     data = await _read_body(request)
     return await faces.check_in_single_frame(state, meeting_id=meeting_id, data=data, kiosk=kiosk)

@@ -28,6 +28,7 @@ from web.deps import (
     SessionDep,
     StaffUser,
     StateDep,
+    get_gettext,
 )
 
 router = APIRouter(tags=["polls"])
@@ -130,7 +131,7 @@ async def cast_ballot(
     assert poll.id is not None
     assert person.id is not None
     poll_id, person_id = poll.id, person.id
-    await ratelimit.check_ballot(state, voter_id=person_id, gettext=ratelimit.gettext_for(request))
+    await ratelimit.check_ballot(state, voter_id=person_id, gettext=get_gettext(request))
     session.close()  # hold no connection while waiting for the writer, which needs one
     return await ballot_writer.writer(state).cast(person_id=person_id, poll_id=poll_id, cast=data)
 
