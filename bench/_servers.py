@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -284,3 +285,30 @@ def current_seq(scene: Scene) -> int:
             return meeting.event_seq
     finally:
         engine.dispose()
+
+
+@contextmanager
+def fresh_database(kind: str, workdir: Path, pg_url: str) -> Iterator[str]:
+    """The URL of a fresh, empty database of this kind; a PostgreSQL one (pg_url, made through
+    the server's `postgres` database) is dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'hop.db'}"
+        return
+    import psycopg
+
+    server, pg_name = pg_url.rsplit("/", 1)
+    if not pg_name.isidentifier():
+        raise ValueError(f"not a database name: {pg_name!r}")
+    admin = f"{server}/postgres"
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+
+    drop()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {pg_name}")
+    try:
+        yield pg_url
+    finally:
+        drop()

@@ -29,15 +29,13 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 
-from bench._servers import Server, free_port, hop_env
+from bench._servers import Server, free_port, fresh_database, hop_env
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_durability"
 CSRF = "durability-csrf-token-0123456789"
@@ -80,36 +78,6 @@ class KillPoint:
     tally_ok: bool = False
     restart_s: float = 0.0
     errors: list[str] = field(default_factory=list)
-
-
-# The database --------------------------------------------------------------------------------
-
-
-@contextmanager
-def database(kind: str, workdir: Path, pg_url: str = PG_URL) -> Iterator[str]:
-    """The URL of a fresh, empty database of this kind; a PostgreSQL one (pg_url, made through
-    the server's `postgres` database) is dropped after."""
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'hop.db'}"
-        return
-    import psycopg
-
-    server, pg_name = pg_url.rsplit("/", 1)
-    if not pg_name.isidentifier():
-        raise ValueError(f"not a database name: {pg_name!r}")
-    admin = f"{server}/postgres"
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
-
-    drop()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {pg_name}")
-    try:
-        yield pg_url
-    finally:
-        drop()
 
 
 def prepare(database_url: str, voters: int) -> Crowd:
@@ -372,7 +340,7 @@ def run_database(
     rng = random.Random(seed)
     with (
         tempfile.TemporaryDirectory(prefix="hop-bench-durability-") as folder,
-        database(kind, Path(folder), pg_url) as url,
+        fresh_database(kind, Path(folder), pg_url) as url,
     ):
         workdir = Path(folder)
         crowd = prepare(url, voters)

@@ -27,10 +27,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bench._servers import Server, free_port, hop_env, raise_nofile
+from bench._servers import Server, free_port, fresh_database, hop_env, raise_nofile
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DATABASE = "hop_bench_voting"
+PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_bench_voting"
 TARGET_P99_MS = {"sqlite": 1000.0, "postgresql": 500.0}
 CHOICES = ("yes", "no", "abstain")
 
@@ -47,22 +46,6 @@ class Scene:
 
 
 # Setup, through the services ---------------------------------------------------------------
-
-
-def create_postgres_database() -> str:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
-
-
-def drop_postgres_database() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def prepare(database_url: str, voters: int) -> Scene:
@@ -309,28 +292,23 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 def run_one(database: str, voters: int, processes: int, timeout: float) -> dict[str, Any]:
     """One database: prepare, serve, cast, check; the PostgreSQL database is dropped after."""
-    with tempfile.TemporaryDirectory(prefix="hop-bench-voting-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="hop-bench-voting-") as folder,
+        fresh_database(database, Path(folder), PG_URL) as url,
+    ):
         workdir = Path(folder)
-        if database == "sqlite":
-            url = f"sqlite:///{workdir / 'hop.db'}"
-        else:
-            url = create_postgres_database()
+        began = time.monotonic()
+        scene = prepare(url, voters)
+        setup_s = time.monotonic() - began
+        log = workdir / "server.log"
+        server = Server(hop_env(url, workdir / "var"), free_port(), log, backlog=4096)
+        server.start()
         try:
-            began = time.monotonic()
-            scene = prepare(url, voters)
-            setup_s = time.monotonic() - began
-            log = workdir / "server.log"
-            server = Server(hop_env(url, workdir / "var"), free_port(), log, backlog=4096)
-            server.start()
-            try:
-                server.wait_ready()
-                casts = run_clients(server.port, scene, processes, timeout)
-            finally:
-                server.stop()
-            figures = check(scene, casts)
+            server.wait_ready()
+            casts = run_clients(server.port, scene, processes, timeout)
         finally:
-            if database == "postgresql":
-                drop_postgres_database()
+            server.stop()
+        figures = check(scene, casts)
     latencies = [cast.latency_ms for cast in casts if cast.latency_ms is not None]
     errors = sorted({cast.error for cast in casts if cast.error})
     return {
