@@ -4,15 +4,12 @@ in progress first, whichever screen or client closed it."""
 from sqlmodel import Session
 
 from meetings import scheduling, speakers
-from meetings.errors import StatusTransitionError
 from models import Meeting, MeetingStatus
 
 
 def change_status(*, session: Session, meeting: Meeting, status: MeetingStatus) -> Meeting:
     """scheduling.change_status, with the floor closed when the meeting closes."""
-    current = MeetingStatus(meeting.status)
-    if status not in scheduling.TRANSITIONS[current]:
-        raise StatusTransitionError(f"A {current.value} meeting cannot become {status.value}")
+    scheduling.require_transition(meeting, status)  # before the floor is closed
     if status == MeetingStatus.closed:
         speakers.end_current_speech(session=session, meeting=meeting)
     return scheduling.change_status(session=session, meeting=meeting, status=status)

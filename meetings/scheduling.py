@@ -70,15 +70,20 @@ def update_meeting(*, session: Session, meeting: Meeting, data: MeetingUpdate) -
 
 def change_status(*, session: Session, meeting: Meeting, status: MeetingStatus) -> Meeting:
     """Move the meeting along draft → scheduled → in progress → closed (or cancelled)."""
-    current = MeetingStatus(meeting.status)
-    if status not in TRANSITIONS[current]:
-        raise StatusTransitionError(f"A {current.value} meeting cannot become {status.value}")
+    require_transition(meeting, status)
     meeting.status = status
     session.add(meeting)
     assert meeting.id is not None
     record_event(session, meeting_id=meeting.id, type="meeting.status", data={"status": status})
     session.commit()
     return meeting
+
+
+def require_transition(meeting: Meeting, status: MeetingStatus) -> None:
+    """StatusTransitionError unless the meeting may move to this status now."""
+    current = MeetingStatus(meeting.status)
+    if status not in TRANSITIONS[current]:
+        raise StatusTransitionError(f"A {current.value} meeting cannot become {status.value}")
 
 
 def list_meetings(

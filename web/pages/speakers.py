@@ -14,6 +14,7 @@ from sqlmodel import Session
 from checkin.attendance import is_present
 from meetings import access, scheduling, speakers
 from meetings import control as meeting_control
+from meetings.errors import StatusTransitionError
 from models import Meeting, MeetingRole, MeetingStatus, Person
 from models.base import as_utc, utcnow
 from models.errors import HopError
@@ -184,9 +185,12 @@ def control(
     meeting: ManagedMeetingDep, session: SessionDep, status: Annotated[MeetingStatus, Form()]
 ) -> Response:
     """Start or close the meeting from the console; closing ends the speech in progress."""
-    if status not in CONTROL or status not in scheduling.TRANSITIONS[MeetingStatus(meeting.status)]:
+    if status not in CONTROL:
         return _to_console(meeting, "status_refused", "control")
-    meeting_control.change_status(session=session, meeting=meeting, status=status)
+    try:
+        meeting_control.change_status(session=session, meeting=meeting, status=status)
+    except StatusTransitionError:
+        return _to_console(meeting, "status_refused", "control")
     return _to_console(meeting, "status_changed", "control")
 
 
