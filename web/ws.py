@@ -70,22 +70,21 @@ def _token(websocket: WebSocket) -> str | None:
 Backlog = tuple[list[dict[str, Any] | None], int]
 
 
-def authorize(
-    session: Session, websocket: WebSocket, meeting: Meeting, meeting_id: int
-) -> Viewer | None:
+def authorize(session: Session, websocket: WebSocket, meeting: Meeting) -> Viewer | None:
     """The viewer when they may follow this meeting, else None."""
+    assert meeting.id is not None
     person = person_for_session(session, websocket.cookies.get(SESSION_COOKIE))
     if person is not None:
         assert person.id is not None
         # One read of the invitation answers both questions (can_view and can_manage each
         # read it again): a reconnect storm pays for every query of the handshake.
-        invitation = access.find_invitation(session, meeting_id=meeting_id, person_id=person.id)
+        invitation = access.find_invitation(session, meeting_id=meeting.id, person_id=person.id)
         if not access.sees(meeting=meeting, viewer=person, invitation=invitation):
             return None
         manager = access.manages(meeting=meeting, viewer=person, invitation=invitation)
         return Viewer(person=person, device_id=None, is_manager=manager)
     device = device_for_token(session, _token(websocket))
-    if device is None or device.meeting_id not in (None, meeting_id):
+    if device is None or device.meeting_id not in (None, meeting.id):
         return None
     return Viewer(person=None, device_id=device.id, is_manager=False)
 
@@ -99,7 +98,7 @@ def open_meeting(
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return None
-        viewer = authorize(session, websocket, meeting, meeting_id)
+        viewer = authorize(session, websocket, meeting)
         if viewer is None:
             return None
         return viewer, _backlog(session, meeting, after, viewer)
