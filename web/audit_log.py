@@ -8,13 +8,9 @@ from starlette.concurrency import run_in_threadpool
 
 from meetings import audit
 from models import Person
+from web.auth import client_address
 
 log = logging.getLogger("hop.audit")
-
-
-def client_address(request: Request) -> str:
-    """The peer's address as the server sees it (a proxy's, behind one)."""
-    return request.client.host if request.client else ""
 
 
 def bind_request(session: Session, request: Request, person: Person | None) -> None:

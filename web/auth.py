@@ -86,6 +86,11 @@ def device_for_token(session: Session, token: str | None) -> DeviceToken | None:
     return device if device is not None and device.revoked_at is None else None
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as the server sees it (a proxy's, behind one)."""
+    return request.client.host if request.client else ""
+
+
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")

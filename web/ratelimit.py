@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from models.errors import HopError
 
 if TYPE_CHECKING:  # settings validate rates with Rate.parse: no import cycle at run time
-    from starlette.requests import Request
-
     from web.settings import Settings
     from web.state import AppState
 
@@ -179,10 +177,6 @@ BALLOT_MESSAGE = "Too many ballots in a short time. Send again in %(seconds)s se
 
 def _english(message: str) -> str:
     return message
-
-
-def address_of(request: "Request") -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _refuse(message: str, wait: float, gettext: Gettext) -> RateLimitedError:

@@ -38,7 +38,7 @@ def login(
     state: StateDep,
 ) -> LoginResult:
     """Start a session: sets the session cookie and returns the CSRF token to echo."""
-    address = ratelimit.address_of(request)
+    address = auth.client_address(request)
     gettext = get_gettext(request)
     ratelimit.check_login(state, username=credentials.username, address=address, gettext=gettext)
     person = people.authenticate(

@@ -49,7 +49,7 @@ def login_submit(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    address = ratelimit.address_of(request)
+    address = auth.client_address(request)
     try:
         ratelimit.check_login(state, username=username, address=address)
     except ratelimit.RateLimitedError as error:
