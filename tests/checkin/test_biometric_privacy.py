@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from checkin import gallery, retention
-from models import FaceEmbedding, Person, Role
+from models import FaceEmbedding, Meeting, Person, Role
 from models.base import utcnow
 from tests.factories import login, make_user
 from tests.web.checkin_support import (
@@ -60,12 +60,20 @@ def every_value(session: Session) -> list[tuple[str, str, Any]]:
     return found
 
 
+def enrolled_obama(
+    client: TestClient, session: Session, settings: Settings, seat: str = "A01"
+) -> tuple[Person, Meeting, Person]:
+    """The clerk, a meeting, and Obama invited to it with both his photos enrolled."""
+    clerk, meeting = staff_and_meeting(client, session)
+    obama = invited(session, meeting, "Barack Obama", seat=seat)
+    enrol(session, settings, obama, *OBAMA)
+    return clerk, meeting, obama
+
+
 def test_the_database_holds_no_plaintext_embedding(
     face_client: TestClient, face_session: Session, settings: Settings
 ) -> None:
-    _, meeting = staff_and_meeting(face_client, face_session)
-    obama = invited(face_session, meeting, "Barack Obama")
-    enrol(face_session, settings, obama, *OBAMA)
+    _, _, obama = enrolled_obama(face_client, face_session, settings)
     embeddings = [enrolment_face(photo).embedding for photo in OBAMA]
     values = every_value(face_session)
     assert any(table == "face_embedding" for table, _, _ in values)
@@ -252,9 +260,7 @@ def test_opting_out_an_unknown_person_is_404_and_changes_nothing(
 def test_a_person_opts_out_from_their_own_page(
     face_client: TestClient, face_session: Session, settings: Settings
 ) -> None:
-    _, meeting = staff_and_meeting(face_client, face_session)
-    obama = invited(face_session, meeting, "Barack Obama", seat="A07")
-    enrol(face_session, settings, obama, *OBAMA)
+    _, _, obama = enrolled_obama(face_client, face_session, settings, seat="A07")
     login(face_client, obama)
     page = face_client.get("/my/faces")
     assert page.status_code == 200
@@ -272,9 +278,7 @@ def test_a_person_opts_out_from_their_own_page(
 def test_the_secretariat_records_an_opt_out_on_the_enrol_page(
     face_client: TestClient, face_session: Session, settings: Settings
 ) -> None:
-    clerk, meeting = staff_and_meeting(face_client, face_session)
-    obama = invited(face_session, meeting, "Barack Obama", seat="A07")
-    enrol(face_session, settings, obama, *OBAMA)
+    clerk, _, obama = enrolled_obama(face_client, face_session, settings, seat="A07")
     login(face_client, clerk)
     page = face_client.get(f"/people/{obama.id}/faces")
     assert f"/people/{obama.id}/faces/withdraw" in page.text
