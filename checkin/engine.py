@@ -23,15 +23,16 @@ import numpy.typing as npt
 from checkin.errors import (
     FaceTooBlurryError,
     FaceTooSmallError,
-    ImageTooLargeError,
     MultipleFacesError,
     NoFaceFoundError,
-    NotAnImageError,
 )
-from checkin.imageinfo import ImageInfo, read_image_info
+from core.images import (
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    NotAnImageError,
+    check_limits,
+)
 
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
 EMBEDDING_SIZE = 128
 # dlib's frontal HOG detector scans an 80x80 window; faces smaller than that are missed.
 DETECTOR_WINDOW_PX = 80
@@ -165,21 +166,6 @@ def load_models() -> None:
     """Load dlib's models now (a pool worker's initializer); one OpenCV thread per process."""
     cv2.setNumThreads(1)
     _fr()
-
-
-def check_limits(
-    data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: int = MAX_IMAGE_PIXELS
-) -> ImageInfo:
-    """The image's header, or an error when it is empty, not an image, cut short or too big."""
-    if len(data) > max_bytes:
-        raise ImageTooLargeError(f"The image is larger than {max_bytes // (1024 * 1024)} MB")
-    info = read_image_info(data)
-    if info.pixels > max_pixels:
-        raise ImageTooLargeError(
-            f"The image has {info.width}x{info.height} pixels; "
-            f"at most {max_pixels // 1_000_000} megapixels are accepted"
-        )
-    return info
 
 
 def decode_image(

@@ -1,35 +1,28 @@
-"""Errors of the check-in domain; each carries its HTTP status (see models.errors)."""
+"""Errors of the check-in domain; each carries its HTTP status (see core.errors)."""
 
-from models.errors import (
+from core.errors import (
     ConflictError,
     HopError,
     InvalidInputError,
     NotFoundError,
-    PayloadTooLargeError,
     PermissionDeniedError,
     ServiceBusyError,
-    UnsupportedMediaTypeError,
 )
-
-
-class ImageError(InvalidInputError):
-    """An uploaded or streamed image that cannot be used."""
-
-
-class EmptyImageError(ImageError):
-    pass
-
-
-class NotAnImageError(UnsupportedMediaTypeError):
-    """The bytes are not a JPEG or PNG image."""
-
-
-class TruncatedImageError(ImageError):
-    pass
-
-
-class ImageTooLargeError(PayloadTooLargeError):
-    """Too many bytes or too many pixels."""
+from core.images import (
+    EmptyImageError as EmptyImageError,
+)
+from core.images import (
+    ImageError as ImageError,
+)
+from core.images import (
+    ImageTooLargeError as ImageTooLargeError,
+)
+from core.images import (
+    NotAnImageError as NotAnImageError,
+)
+from core.images import (
+    TruncatedImageError as TruncatedImageError,
+)
 
 
 class FaceQualityError(InvalidInputError):

@@ -23,7 +23,7 @@ from checkin import engine
 from checkin.engine import Embeddings
 from checkin.matching import Gallery, Match, Thresholds, Verdict, distances, match_faces
 from checkin.pool import FacePool
-from models.errors import HopError
+from core.errors import HopError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 PAIRWISE_THRESHOLDS = tuple(round(0.40 + 0.02 * step, 2) for step in range(11))

@@ -15,7 +15,8 @@ from checkin.crypto import FaceCipher
 from checkin.engine import EMBEDDING_SIZE, EnrolmentFace
 from checkin.errors import ConsentRequiredError, FaceNotFoundError, PersonNotFoundError
 from checkin.matching import DEFAULT_ACCEPT, DEFAULT_GREY, Gallery, person_distances
-from meetings.audit import audit
+from core.audit import audit
+from core.imagemeta import without_metadata
 from models import FaceConsent, FaceEmbedding, Invitation, Person
 from models.base import utcnow
 
@@ -312,3 +313,11 @@ def _get_person(session: Session, person_id: int) -> Person:
     if person is None:
         raise PersonNotFoundError(f"Person {person_id} not found")
     return person
+
+
+def keep_photo(*, photo_dir: Path, person_id: int, data: bytes) -> str:
+    """Store an enrolment photo without its metadata (operators opt in); the path to store."""
+    clean = without_metadata(data)
+    return store_photo(
+        photo_dir=photo_dir, person_id=person_id, data=clean.data, suffix=clean.suffix
+    )

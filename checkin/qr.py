@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 
 from checkin.engine import FrameAnalysis, FrameOptions, RGBImage, analyse_image, decode_image
-from meetings.signing import Signer
+from core.signing import Signer
 
 PREFIX = "hop1"
 _LABEL = b"hop/invitation-qr/v1"

@@ -1,12 +1,13 @@
 """Electronic documents: upload, new versions, publish, list for a viewer, read receipts."""
 
-from typing import BinaryIO
+from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.audit import audit
 from meetings.access import can_manage, get_visible_meeting
-from meetings.audit import audit
 from meetings.errors import DocumentNotFoundError, InvalidDataError, MeetingNotFoundError
 from meetings.scheduling import get_agenda_item
 from meetings.storage import BlobStore, StagedFile, safe_filename
@@ -28,8 +29,27 @@ from models.base import utcnow
 from models.events import record_event
 
 
+class UploadSettings(Protocol):
+    """The configuration uploads are made from (web.settings.Settings has it)."""
+
+    @property
+    def storage_dir(self) -> Path: ...
+    @property
+    def max_upload_bytes(self) -> int: ...
+    @property
+    def allowed_document_types(self) -> list[str]: ...
+
+
 class Uploads:
     """Where uploads go and what they may be: the store plus the configured limits."""
+
+    @classmethod
+    def from_settings(cls, settings: UploadSettings) -> "Uploads":
+        return cls(
+            BlobStore(settings.storage_dir),
+            max_bytes=settings.max_upload_bytes,
+            allowed_types=settings.allowed_document_types,
+        )
 
     def __init__(self, store: BlobStore, *, max_bytes: int, allowed_types: list[str]) -> None:
         self.store = store

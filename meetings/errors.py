@@ -1,6 +1,6 @@
-"""Errors of the meetings domain; each carries its HTTP status (see models.errors)."""
+"""Errors of the meetings domain; each carries its HTTP status (see core.errors)."""
 
-from models.errors import (
+from core.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,

@@ -17,12 +17,12 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from core.errors import ConflictError
 from meetings.calendar import meeting_ics
 from meetings.reply_links import ReplyLinks, reply_token
 from meetings.scheduling import list_agenda, list_invitations
 from models import AgendaItem, Invitation, Meeting, MeetingStatus, Person
 from models.base import as_utc, utcnow
-from models.errors import ConflictError
 
 Kind = Literal["invitation", "reminder"]
 # Vietnam keeps UTC+7 all year; the e-mail shows the local time people will meet at.

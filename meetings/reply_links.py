@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from core.errors import ConflictError, HopError
+from core.signing import Signer
 from meetings.errors import InvitationNotFoundError
-from meetings.signing import Signer
 from models import Invitation, Meeting, MeetingStatus, Person
 from models.base import as_utc, utcnow
-from models.errors import ConflictError, HopError
 
 _LABEL = b"hop/invitation-reply/v1"
 SIGNATURE_BYTES = 18

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from checkin.attendance import is_present
+from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from meetings.access import can_manage, find_invitation
+from meetings.presence import is_present
 from meetings.scheduling import get_agenda_item
 from models import MeetingRole, MeetingStatus, Person
 from models.base import utcnow
-from models.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from models.events import record_event
 from models.meeting import Meeting
 from models.speaker import SpeakerQueue, SpeechPublic, SpeechRequest, SpeechStatus

@@ -8,8 +8,8 @@ stored file (and its sha256) is the clean one.
 import dataclasses
 import hashlib
 
-from checkin.errors import ImageError, ImageTooLargeError, NotAnImageError
-from checkin.photos import without_metadata
+from core.imagemeta import without_metadata
+from core.images import ImageError, ImageTooLargeError, NotAnImageError
 from meetings.errors import InvalidDataError
 from meetings.pdfcheck import check_pdf
 from meetings.storage import StagedFile

@@ -18,11 +18,11 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from core.errors import HopError
 from meetings import access
 from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, PollStatus, SecretVoter
 from models.base import utcnow
 from models.db import full_sync
-from models.errors import HopError
 from voting.ballots import Caster, Decision, counted, decide
 from voting.eligibility import LoadedFacts
 from voting.errors import NotEligibleError, PollNotFoundError

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from core.errors import HopError
 from models import Poll, PollStatus
 from models.base import utcnow
-from models.errors import HopError
 from voting.polls import close_poll
 
 log = logging.getLogger("hop.voting")

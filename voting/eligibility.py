@@ -7,7 +7,7 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from checkin.attendance import is_present, present_among, present_person_ids
+from meetings.presence import is_present, present_among, present_person_ids
 from models import Eligibility, Invitation, Person, Poll, Proxy
 from voting.errors import (
     NotCheckedInError,

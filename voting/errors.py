@@ -1,6 +1,6 @@
-"""Errors of the voting domain; each carries its HTTP status (see models.errors)."""
+"""Errors of the voting domain; each carries its HTTP status (see core.errors)."""
 
-from models.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 
 
 class PollNotFoundError(NotFoundError):

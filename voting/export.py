@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from meetings import pdf
-from meetings.pdf import Row, Translate, as_is
+from core import pdf
+from core.pdf import Row, Translate, as_is
 
 
 def summary_rows(result: dict[str, Any], tr: Translate = as_is) -> list[tuple[str, str]]:

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from core.audit import audit
 from meetings import access
-from meetings.audit import audit
 from models import (
     AgendaItem,
     Audience,

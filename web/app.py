@@ -11,9 +11,8 @@ from sqlalchemy import text
 
 from checkin.pool import FacePool
 from meetings.documents import Uploads
-from meetings.storage import BlobStore
 from models.db import REQUEST_LIMIT, make_engine
-from web import attendance_live, faces, poll_deadlines, revocation, ws, ws_ballots, ws_kiosk
+from web import faces, poll_deadlines
 from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
@@ -27,12 +26,16 @@ from web.api import reports as reports_api
 from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
 from web.errors import install_error_handlers
-from web.hub import Hub
 from web.i18n import Translator
 from web.limits import ConcurrencyLimit
 from web.mail import start_reminders, stop_reminders
 from web.pages import routes as page_routes
 from web.ratelimit import close as close_rate_limits
+from web.realtime import attendance as attendance_live
+from web.realtime import ballots as ws_ballots
+from web.realtime import kiosk as ws_kiosk
+from web.realtime import revocation, ws
+from web.realtime.hub import Hub
 from web.security import SecurityMiddleware
 from web.settings import Settings, get_settings
 from web.state import AppState
@@ -44,15 +47,10 @@ def build_state(settings: Settings) -> AppState:
     """The resources the app runs on, made from settings."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    uploads = Uploads(
-        BlobStore(settings.storage_dir),
-        max_bytes=settings.max_upload_bytes,
-        allowed_types=settings.allowed_document_types,
-    )
     return AppState(
         settings=settings,
         engine=engine,
-        uploads=uploads,
+        uploads=Uploads.from_settings(settings),
         translator=Translator(),
         hub=Hub(settings.redis_url, settings.redis_channel),
     )

@@ -6,7 +6,7 @@ from fastapi import Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from meetings import audit
+from core import audit
 from models import Person
 from web.auth import client_address
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 from fastapi import Request, Response
 from sqlmodel import Session, col, delete, select
 
+from core.errors import InvalidInputError
 from models import DeviceToken, DeviceTokenCreate, LoginSession, Meeting, Person
 from models.base import as_utc, utcnow
-from models.errors import InvalidInputError
 
 SESSION_COOKIE = "hop_session"
 CSRF_COOKIE = "hop_csrf"

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from models.errors import HopError
+from core.errors import HopError
 from web.api_schema import document_errors
 from web.audit_log import record_denied
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from checkin import engine, frames, gallery, photos
+from checkin import engine, frames, gallery
 from checkin.crypto import FaceCipher
 from checkin.engine import FrameOptions
 from checkin.errors import EmptyImageError, FacePoolClosedError
@@ -96,7 +96,7 @@ def _enrol(
     settings = state.settings
     kept = None
     if settings.keep_face_photos:  # opted in: the picture only, never its EXIF/GPS
-        kept = photos.keep_photo(
+        kept = gallery.keep_photo(
             photo_dir=settings.data_dir / "faces", person_id=person_id, data=data
         )
     try:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from models.errors import HopError
+from core.errors import HopError
 
 if TYPE_CHECKING:  # settings validate rates with Rate.parse: no import cycle at run time
     from web.settings import Settings

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 
 from meetings.documents import Uploads
-from web.hub import Hub
 from web.i18n import Translator
+from web.realtime.hub import Hub
 from web.settings import Settings
 
 if TYPE_CHECKING:
     from web.faces import FaceServices
-    from web.ws import Connection, MessageHandler
+    from web.realtime.ws import Connection, MessageHandler
 
 
 @dataclass

@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
-from meetings import minutes
+from demo.council import load_demo
 from models import Invitation, Meeting, Person, Reply, Role
+from records import minutes
 from tests.factories import assert_error, login, make_meeting, make_user
 from tests.meetings.test_minutes import Scene, stage_meeting
 from tests.voting.conftest import check_in, nonce
-from web.demo import load_demo
 from web.settings import Settings
 
 DEMO_PASSWORD = "mat-khau-thu-nghiem"

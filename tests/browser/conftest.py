@@ -86,7 +86,7 @@ def server_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> d
 
 
 def _hop(env: dict[str, str], *args: str) -> None:
-    command = [sys.executable, "-c", "from web.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from cli.main import main; main()", *args]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"hop {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 

@@ -14,7 +14,7 @@ from checkin.errors import (
 )
 from checkin.kiosk import Kiosk
 from checkin.policy import get_policy, thresholds, update_policy
-from meetings import scheduling
+from meetings import presence, scheduling
 from models import (
     AttendanceEntry,
     AttendanceKind,
@@ -170,7 +170,7 @@ def test_counts_and_report(session: Session, meeting: Meeting, delegates: list[P
         "voting_present": 1,
         "voting_invited": 2,
     }
-    assert attendance.present_person_ids(session=session, meeting_id=meeting.id or 0) == {
+    assert presence.present_person_ids(session=session, meeting_id=meeting.id or 0) == {
         delegates[1].id,
         delegates[2].id,
     }

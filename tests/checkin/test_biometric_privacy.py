@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from checkin import gallery, retention
+from cli.main import app as hop
 from models import FaceEmbedding, Meeting, Person, Role
 from models.base import utcnow
 from tests.factories import login, make_user
@@ -29,7 +30,6 @@ from tests.web.checkin_support import (
     qr_frame,
     staff_and_meeting,
 )
-from web.cli import app as hop
 from web.settings import Settings
 
 __all__ = ["face_client", "face_session"]

@@ -20,8 +20,8 @@ from checkin.errors import (
     NotAnImageError,
     TruncatedImageError,
 )
-from checkin.imageinfo import _jpeg_segments, read_image_info
-from models.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError
+from core.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError
+from core.images import _jpeg_segments, read_image_info
 from tests.checkin.conftest import PEOPLE, PROBES
 
 

@@ -9,7 +9,7 @@ from checkin import engine
 from checkin.engine import FrameOptions
 from checkin.errors import FacePoolBusyError, FacePoolClosedError, NoFaceFoundError
 from checkin.pool import FacePool
-from models.errors import ServiceBusyError
+from core.errors import ServiceBusyError
 from tests.checkin import jobs
 
 

@@ -17,9 +17,8 @@ from sqlmodel import Session, SQLModel, func, select
 from typer.testing import CliRunner
 
 from checkin import attendance
-from meetings import access, archive, documents, scheduling
-from meetings.archive_format import ArchiveError
-from meetings.archive_json import ID_KEYS
+from cli.main import app as hop
+from meetings import access, documents, scheduling
 from meetings.errors import FileTooLargeError
 from models import (
     Blob,
@@ -37,6 +36,9 @@ from models import (
     SpeechStatus,
 )
 from models.minutes import Minutes
+from records import archive
+from records.archive_format import ArchiveError
+from records.archive_json import ID_KEYS
 from tests.factories import (
     invite,
     make_document,
@@ -48,7 +50,6 @@ from tests.factories import (
 )
 from tests.voting.conftest import Room, make_room
 from voting import polls
-from web.cli import app as hop
 from web.settings import Settings
 
 MB = 1024 * 1024

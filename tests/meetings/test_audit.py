@@ -10,11 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from meetings import audit
-from meetings.audit import AuditFilter
+from cli.main import app as hop
+from core import audit
+from core.audit import AuditFilter
 from models import AuditEntry, AuditHead
 from models.db import make_engine
-from web.cli import app as hop
 
 runner = CliRunner()
 

@@ -15,9 +15,7 @@ from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
 from checkin import attendance
-from meetings import documents, minutes, scheduling
-from meetings.minutes import MinutesLockedError, MinutesStateError, UnknownSectionError
-from meetings.minutes_export import MOTTO, NATION, minutes_docx, minutes_pdf, pdf_fonts
+from meetings import documents, scheduling
 from models import (
     AgendaItemCreate,
     AttendanceMethod,
@@ -33,6 +31,9 @@ from models import (
 )
 from models.audit import AuditEntry
 from models.base import utcnow
+from records import minutes
+from records.minutes import MinutesLockedError, MinutesStateError, UnknownSectionError
+from records.minutes_export import MOTTO, NATION, minutes_docx, minutes_pdf, pdf_fonts
 from tests.factories import make_document, pdf_bytes, uploads_of
 from tests.voting.conftest import Room, make_room, nonce
 from voting import ballots, polls

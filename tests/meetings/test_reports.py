@@ -9,9 +9,10 @@ from pypdf import PdfReader
 from sqlmodel import Session
 
 from checkin import attendance
-from meetings import access, reports, scheduling
+from meetings import access, scheduling
 from models import AttendanceMethod, Meeting, MeetingRole, Person, Reply, Role
 from models.base import utcnow
+from records import reports
 from tests.factories import invite, make_meeting, make_user
 from tests.voting.conftest import Room, make_room
 from voting import export, polls

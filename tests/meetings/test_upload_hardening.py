@@ -18,7 +18,8 @@ from pypdf.generic import (
 )
 from sqlmodel import Session, SQLModel, func, select
 
-from checkin.photos import keep_photo, without_metadata
+from checkin.gallery import keep_photo
+from core.imagemeta import without_metadata
 from meetings.pdfcheck import find_active_content
 from models import Blob, Document, DocumentVersion, Event, Meeting, Role
 from tests.factories import (

@@ -23,7 +23,7 @@ from voting.errors import (
     PollClosedError,
     PollNotFoundError,
 )
-from web.ballot_writer import BallotWriter
+from web.realtime.ballot_writer import BallotWriter
 from web.state import AppState
 
 

@@ -11,8 +11,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core.errors import HopError
 from models import Ballot, BallotAck, BallotCast, Poll, PollStatus, SecretChoice
-from models.errors import HopError
 from tests.voting.conftest import make_room, nonce
 from voting import ballots, polls, tally
 from voting.errors import AlreadyVotedError, PollNotOpenError, PollStateError

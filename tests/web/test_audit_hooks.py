@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 from checkin import gallery
 from checkin.crypto import FaceCipher
 from checkin.engine import EMBEDDING_SIZE, Box, EnrolmentFace
-from meetings import audit
+from cli.main import app as hop
+from core import audit
 from models import AuditEntry, Role
 from tests.factories import PASSWORD, invite, login, make_document, make_meeting, make_user
 from tests.voting.conftest import make_room
 from voting import polls
-from web.cli import app as hop
 from web.settings import Settings
 
 

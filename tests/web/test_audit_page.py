@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from meetings import audit
+from core import audit
 from models import AuditEntry, Role
 from models.base import utcnow
 from tests.factories import login, make_user

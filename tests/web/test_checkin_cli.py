@@ -12,15 +12,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from checkin import attendance, gallery
+from checkin import gallery
+from cli.faces import kiosk_url
+from cli.main import app as hop
+from meetings import presence
 from models import DeviceKind, DeviceTokenCreate, Role
 from models.db import make_engine
 from tests.factories import invite, make_meeting, make_user
 from tests.web.checkin_support import PEOPLE, enrol, shared_pool
 from web.app import create_app
 from web.auth import issue_device_token
-from web.cli import app as hop
-from web.cli_faces import kiosk_url
 from web.settings import Settings
 
 runner = CliRunner()
@@ -125,6 +126,6 @@ def test_hop_kiosk_streams_a_file_and_checks_in(
     assert result.exit_code == 0, result.output
     assert "checked in: Barack Obama, seat A1 (face)" in result.output
     with Session(db) as session:
-        assert attendance.is_present(
+        assert presence.is_present(
             session=session, meeting_id=meeting.id or 0, person_id=obama.id or 0
         )

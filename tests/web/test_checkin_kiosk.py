@@ -25,8 +25,8 @@ from tests.web.checkin_support import (
     qr_frame,
     staff_and_meeting,
 )
+from web.realtime.kiosk import KioskConnection
 from web.settings import Settings
-from web.ws_kiosk import KioskConnection
 
 __all__ = ["face_client", "face_session"]
 

@@ -13,9 +13,12 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 from typer.testing import CliRunner
 
-import web.demo
+from cli.main import app as cli
+from core.pdf import FONT_DIR, HELVETICA, MOTTO, NATION, ascii_fold, load_fonts
+from demo import council as demo_council
+from demo.council import DEFAULT_PASSWORD, DemoError, DemoSummary, load_demo, print_logins
+from demo.pdfs import OfficialDocument, render_pdf
 from meetings.passwords import verify_password
-from meetings.pdf import FONT_DIR, HELVETICA, MOTTO, NATION, ascii_fold, load_fonts
 from meetings.storage import BlobStore
 from models import (
     AgendaItem,
@@ -33,9 +36,6 @@ from models import (
 )
 from models.base import as_utc, utcnow
 from models.db import make_engine
-from web.cli import app as cli
-from web.demo import DEFAULT_PASSWORD, DemoError, DemoSummary, load_demo, print_logins
-from web.demo_pdfs import OfficialDocument, render_pdf
 from web.settings import Settings
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -241,7 +241,7 @@ def test_loading_again_if_empty_changes_nothing(
 def test_a_failed_load_leaves_nothing_behind(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    publish = web.demo.documents.publish_document
+    publish = demo_council.documents.publish_document
     calls: list[int] = []
 
     def publish_then_fail(*, session: Session, document: Document) -> Document:
@@ -250,7 +250,7 @@ def test_a_failed_load_leaves_nothing_behind(
             raise OSError("disk full")
         return publish(session=session, document=document)
 
-    monkeypatch.setattr(web.demo.documents, "publish_document", publish_then_fail)
+    monkeypatch.setattr(demo_council.documents, "publish_document", publish_then_fail)
     with pytest.raises(OSError, match="disk full"):
         load_demo(settings, password=PASSWORD, only_if_empty=True)
     engine = make_engine(settings.resolved_database_url)

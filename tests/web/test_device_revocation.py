@@ -15,8 +15,8 @@ from starlette.websockets import WebSocketDisconnect
 from models import Meeting, Role
 from tests.factories import login, make_meeting, make_user
 from web.app import create_app
+from web.realtime.ws import CLOSE_REVOKED
 from web.settings import Settings
-from web.ws import CLOSE_REVOKED
 
 ORIGIN = {"origin": "http://testserver"}
 LIMIT_SECONDS = 5.0

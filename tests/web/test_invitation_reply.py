@@ -14,6 +14,7 @@ from httpx2 import Response
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.main import app as hop
 from meetings import scheduling
 from meetings.reply_links import ReplyLinks
 from models import Invitation, Meeting, MeetingStatus, MeetingUpdate, Person, Reply, Role
@@ -22,7 +23,6 @@ from models.db import make_engine
 from tests.factories import assert_error, invite, login, make_meeting, make_user
 from tests.meetings.smtp_support import Mailbox, body_of, free_port, smtp_server
 from web.app import create_app
-from web.cli import app as hop
 from web.settings import Settings
 
 mailbox = smtp_server

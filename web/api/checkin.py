@@ -22,7 +22,6 @@ from models import (
     Meeting,
 )
 from web import faces, ratelimit
-from web.attendance_live import attendance_summary
 from web.auth import (
     SESSION_COOKIE,
     bearer_token,
@@ -39,6 +38,7 @@ from web.deps import (
     StateDep,
     get_gettext,
 )
+from web.realtime.attendance import attendance_summary
 
 router = APIRouter(tags=["check-in"])
 

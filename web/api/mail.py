@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
+from core.errors import HopError
 from meetings.mail import MailReport
-from models.errors import HopError
 from web.deps import ManagedMeetingDep, SessionDep, StateDep
 from web.mail import invite_once
 

@@ -4,9 +4,9 @@ and export as PDF or DOCX."""
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from meetings import minutes as service
-from meetings.minutes_export import minutes_docx, minutes_pdf
 from models import Minutes, MinutesPublic, MinutesRedraft, MinutesUpdate, MinutesVersionPublic
+from records import minutes as service
+from records.minutes_export import minutes_docx, minutes_pdf
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 
 router = APIRouter(tags=["minutes"])

@@ -19,7 +19,7 @@ from models import (
     QuorumStatus,
 )
 from voting import ballots, export, polls, proxies, tally
-from web import ballot_writer, ratelimit
+from web import ratelimit
 from web.deps import (
     CurrentUser,
     GettextDep,
@@ -30,6 +30,7 @@ from web.deps import (
     StateDep,
     get_gettext,
 )
+from web.realtime import ballot_writer
 
 router = APIRouter(tags=["polls"])
 

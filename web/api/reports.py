@@ -8,8 +8,8 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from meetings import archive, reports
 from models import Meeting, MeetingPublic
+from records import archive, reports
 from web.deps import GettextDep, ManagedMeetingDep, MeetingDep, SessionDep, StaffUser, StateDep
 
 router = APIRouter(tags=["reports"])

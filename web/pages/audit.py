@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from meetings import audit
-from meetings.audit import AuditFilter
+from core import audit
+from core.audit import AuditFilter
 from meetings.errors import NotAllowedError
 from models import Person, Role
 from web.deps import CurrentUser, SessionDep

@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 
 from checkin import attendance
 from models import AttendanceMethod, Invitation, Meeting
-from web.attendance_live import attendance_summary
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 from web.pages.render import redirect, render
+from web.realtime.attendance import attendance_summary
 from web.state import AppState
 
 router = APIRouter()

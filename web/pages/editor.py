@@ -8,11 +8,11 @@ from fastapi.responses import HTMLResponse, Response
 from meetings import scheduling, views
 from meetings.errors import InvalidDataError, PersonNotFoundError
 from models import Meeting, MeetingStatus, Person
-from web.attendance_live import attendance_summary
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 from web.pages import forms
 from web.pages.forms import FieldErrors, FormError, MeetingForm
 from web.pages.render import datetime_local, redirect, render
+from web.realtime.attendance import attendance_summary
 from web.state import AppState
 
 router = APIRouter()

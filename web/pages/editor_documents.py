@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from core.errors import HopError
 from meetings import documents as docs
 from meetings import views
 from meetings.errors import AgendaItemNotFoundError
 from models import Meeting, Person
-from models.errors import HopError
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep, StateDep
 from web.pages import forms
 from web.pages.editor import back, render_editor

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from checkin import biometrics, errors, gallery, retention
 from checkin.engine import MAX_IMAGE_BYTES
-from models.errors import HopError
+from core.errors import HopError
 from web import faces
 from web.deps import SessionDep, StaffUser, StateDep
 from web.pages.render import N_, render

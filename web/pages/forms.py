@@ -5,6 +5,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from core.errors import HopError
 from meetings.errors import (
     AlreadyInvitedError,
     DuplicateUsernameError,
@@ -19,7 +20,6 @@ from models import (
     MeetingUpdate,
     PersonCreate,
 )
-from models.errors import HopError
 from web.pages.render import N_, VIETNAM
 
 Model = TypeVar("Model", bound=BaseModel)

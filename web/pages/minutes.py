@@ -7,8 +7,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from meetings import minutes as service
 from models import Meeting, MinutesUpdate, SectionEdit
+from records import minutes as service
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 from web.pages.render import N_, render
 

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from core.errors import HopError
 from meetings import people
 from meetings.people import ImportReport
-from models.errors import HopError
 from web.api.people import read_csv_upload
 from web.deps import SessionDep, StaffUser
 from web.pages import forms

@@ -4,10 +4,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from meetings import scheduling
-from web.attendance_live import attendance_summary
 from web.deps import SessionDep
 from web.pages.render import render
 from web.pages.screens import ScreenDep
+from web.realtime.attendance import attendance_summary
 
 router = APIRouter()
 

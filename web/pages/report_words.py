@@ -1,6 +1,6 @@
 """The words of the CSV and PDF reports, marked for the catalogues.
 
-`meetings.reports` and `voting.export` are plain domain code: they are given a `tr` function
+`records.reports` and `voting.export` are plain domain code: they are given a `tr` function
 (the reader's gettext) and pass every label and stored code's English word through it. Their
 words are listed here so that the catalogue checks (tests/web/test_i18n.py) see them;
 tests/meetings/test_reports.py checks that every word the reports translate is listed.

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from checkin.attendance import is_present
+from core.errors import HopError
 from meetings import access, scheduling, speakers
 from meetings import control as meeting_control
 from meetings.errors import StatusTransitionError
+from meetings.presence import is_present
 from models import Meeting, MeetingRole, MeetingStatus, Person
 from models.base import as_utc, utcnow
-from models.errors import HopError
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep
 from web.pages.render import FLASH, N_, redirect, render
 from web.pages.screens import ScreenDep

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from meetings import pdf
-from meetings.pdf import Row, Translate, as_is
+from core import pdf
+from core.pdf import Row, Translate, as_is
 from models import (
     AttendanceEntry,
     AttendanceKind,

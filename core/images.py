@@ -9,7 +9,31 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from checkin.errors import EmptyImageError, NotAnImageError, TruncatedImageError
+from core.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+class ImageError(InvalidInputError):
+    """An uploaded or streamed image that cannot be used."""
+
+
+class EmptyImageError(ImageError):
+    pass
+
+
+class NotAnImageError(UnsupportedMediaTypeError):
+    """The bytes are not a JPEG or PNG image."""
+
+
+class TruncatedImageError(ImageError):
+    pass
+
+
+class ImageTooLargeError(PayloadTooLargeError):
+    """Too many bytes or too many pixels."""
+
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SOI = b"\xff\xd8"
@@ -117,4 +141,19 @@ def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
 def _checked(info: ImageInfo) -> ImageInfo:
     if info.width <= 0 or info.height <= 0:
         raise NotAnImageError("Not a valid image: zero width or height")
+    return info
+
+
+def check_limits(
+    data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: int = MAX_IMAGE_PIXELS
+) -> ImageInfo:
+    """The image's header, or an error when it is empty, not an image, cut short or too big."""
+    if len(data) > max_bytes:
+        raise ImageTooLargeError(f"The image is larger than {max_bytes // (1024 * 1024)} MB")
+    info = read_image_info(data)
+    if info.pixels > max_pixels:
+        raise ImageTooLargeError(
+            f"The image has {info.width}x{info.height} pixels; "
+            f"at most {max_pixels // 1_000_000} megapixels are accepted"
+        )
     return info

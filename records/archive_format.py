@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from sqlmodel import SQLModel
 
-from meetings.archive_json import Maps, remap, remap_result
+from core.errors import InvalidInputError
 from models import (
     AgendaItem,
     AttendanceEntry,
@@ -30,9 +30,9 @@ from models import (
     SecretVoter,
     SpeechRequest,
 )
-from models.errors import InvalidInputError
 from models.minutes import Minutes
 from models.person import _USERNAME_PATTERN
+from records.archive_json import Maps, remap, remap_result
 from voting.secrecy import new_salt
 
 FORMAT = "hop-meeting-archive"

@@ -15,9 +15,10 @@ from models import BallotCast
 from models.db import worker_session
 from voting import tally
 from voting.errors import InvalidBallotError, NotEligibleError
-from web import ballot_writer, ratelimit
+from web import ratelimit
+from web.realtime import ballot_writer
+from web.realtime.ws import Viewer, ws_error
 from web.state import AppState
-from web.ws import Viewer, ws_error
 
 PROGRESS_EVENTS = ("poll.opened", "poll.ballot", "poll.closed")
 SUBJECT = "poll:{poll_id}"

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
-from meetings.minutes import body_of
-from meetings.pdf import MOTTO, NATION, SERIF, TIMES, Fonts, load_fonts
+from core.pdf import MOTTO, NATION, SERIF, TIMES, Fonts, load_fonts
 from models import Minutes, MinutesBody, MinutesSection, MinutesStatus
+from records.minutes import body_of
 
 DRAFT_STAMP = "DỰ THẢO"
 

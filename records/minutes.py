@@ -7,8 +7,8 @@ import json
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from meetings.audit import audit
-from meetings.minutes_draft import draft_body
+from core.audit import audit
+from core.errors import ConflictError, InvalidInputError, NotFoundError
 from models import (
     Audience,
     Meeting,
@@ -21,8 +21,8 @@ from models import (
     Person,
 )
 from models.base import utcnow
-from models.errors import ConflictError, InvalidInputError, NotFoundError
 from models.events import record_event
+from records.minutes_draft import draft_body
 
 HEADER_FIELDS = ("issuer", "place_date", "title", "subject", "chair_name", "secretary_name")
 

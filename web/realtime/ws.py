@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 
 from meetings import access, live
 from models import Meeting, Person
-from web import revocation
 from web.auth import SESSION_COOKIE, device_for_token, person_for_session
-from web.hub import Client, Delivery, Notice
+from web.realtime import revocation
+from web.realtime.hub import Client, Delivery, Notice
 from web.state import AppState
 
 log = logging.getLogger("hop.ws")
@@ -277,7 +277,7 @@ class Connection:
 
 def ws_error(error: Exception, message: dict[str, Any]) -> dict[str, Any]:
     """A domain error as a websocket message; anything else is logged, not leaked."""
-    from models.errors import HopError
+    from core.errors import HopError
 
     reply: dict[str, Any] = {"type": "error", "ref": message.get("nonce")}
     if isinstance(error, HopError):

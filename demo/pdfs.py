@@ -24,7 +24,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from meetings.pdf import MOTTO, NATION, Fonts, load_fonts
+from core.pdf import MOTTO, NATION, Fonts, load_fonts
 
 LEFT_MARGIN, RIGHT_MARGIN = 30 * mm, 20 * mm
 TEXT_WIDTH = A4[0] - LEFT_MARGIN - RIGHT_MARGIN

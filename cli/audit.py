@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from web.cli_db import database
+from cli.db import database
 
 app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 _FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
@@ -19,7 +19,7 @@ def register(parent: typer.Typer) -> None:
 @app.command()
 def verify() -> None:
     """Recompute the chain; exit 1 naming the first broken entry."""
-    from meetings import audit
+    from core import audit
 
     with database() as session:
         report = audit.check_chain(session)
@@ -40,7 +40,7 @@ def list_entries(
     limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many")] = 50,
 ) -> None:
     """Entries matching the filters, newest first."""
-    from meetings import audit
+    from core import audit
 
     where = audit.AuditFilter(action=action, actor=actor, meeting_id=meeting, since=_utc(since))
     with database() as session:
@@ -55,7 +55,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _line(row: Any) -> str:
-    from meetings.audit import canonical_time
+    from core.audit import canonical_time
 
     target = f"{row.target_type}:{row.target_id}" if row.target_type else "-"
     meeting = f"meeting:{row.meeting_id}" if row.meeting_id is not None else "-"

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Protocol
 
 import typer
 from sqlalchemy import func, inspect
@@ -14,8 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from demo.papers import Paper, Signers, regular_session_papers, thematic_session_papers
+from demo.pdfs import render_pdf
 from meetings import documents, people, scheduling
-from meetings.documents import Uploads
+from meetings.documents import Uploads, UploadSettings
 from meetings.passwords import hash_password
 from meetings.storage import BlobStore
 from models import (
@@ -37,10 +40,7 @@ from models import (
     Reply,
     Role,
 )
-from web.app import build_state
-from web.demo_papers import Paper, Signers, regular_session_papers, thematic_session_papers
-from web.demo_pdfs import render_pdf
-from web.settings import Settings
+from models.db import make_engine
 
 # Every demo account gets this password unless `--password` / HOP_DEMO_PASSWORD says otherwise.
 # It is for trying Hop on one's own machine only, never for a server others can reach.
@@ -277,19 +277,29 @@ def _thematic(now: datetime) -> MeetingPlan:
     )
 
 
-def load_demo(settings: Settings, *, password: str, only_if_empty: bool) -> DemoSummary | None:
+class DemoSettings(UploadSettings, Protocol):
+    """Where the demo goes (web.settings.Settings has it)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def resolved_database_url(self) -> str: ...
+
+
+def load_demo(settings: DemoSettings, *, password: str, only_if_empty: bool) -> DemoSummary | None:
     """Load the demo council, its meetings and papers in one transaction; None if skipped."""
     _check_password(password)
-    state = build_state(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
     try:
-        _check_schema(state.engine)
-        with _OneTransaction(state.engine, expire_on_commit=False) as session:
+        _check_schema(engine)
+        with _OneTransaction(engine, expire_on_commit=False) as session:
             if only_if_empty and session.exec(select(func.count(col(Person.id)))).one():
                 return None
             _refuse_second_load(session)
-            return _load_atomically(session, state.uploads, password)
+            return _load_atomically(session, Uploads.from_settings(settings), password)
     finally:
-        state.engine.dispose()
+        engine.dispose()
 
 
 class _OneTransaction(Session):

@@ -4,8 +4,11 @@ from typing import Annotated
 
 import typer
 
-from web import cli_archive, cli_audit, cli_faces, cli_mail
-from web.cli_db import database
+from cli import archive as cli_archive
+from cli import audit as cli_audit
+from cli import faces as cli_faces
+from cli import mail as cli_mail
+from cli.db import database
 from web.settings import get_settings
 
 app = typer.Typer(
@@ -56,7 +59,7 @@ def demo(
     ] = False,
 ) -> None:
     """Load a demo city committee: about 30 people, two meetings, agendas and PDF documents."""
-    from web.demo import DEFAULT_PASSWORD, DemoError, load_demo, print_logins
+    from demo.council import DEFAULT_PASSWORD, DemoError, load_demo, print_logins
 
     settings = get_settings()
     password = password or settings.demo_password or DEFAULT_PASSWORD

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from web.cli_db import database
+from cli.db import database
 from web.settings import get_settings
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
@@ -61,7 +61,7 @@ def _analyse(paths: list[Path], workers: int) -> Iterator[tuple[Path, Any]]:
     """Each photo's enrolment face or the error refusing it; in a pool when workers > 0."""
     from checkin import engine
     from checkin.pool import FacePool
-    from models.errors import HopError
+    from core.errors import HopError
 
     if workers <= 0:
         for path in paths:
@@ -169,7 +169,7 @@ def purge_faces(
 ) -> None:
     """Delete biometric data: one person's, every face older than DAYS, or what has expired."""
     from checkin import gallery, retention
-    from meetings import audit
+    from core import audit
 
     if sum((person is not None, older_than is not None, expired)) != 1:
         typer.echo("hop purge-faces: give one of --person, --older-than or --expired", err=True)

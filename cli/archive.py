@@ -5,7 +5,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from web.cli_db import database
+from cli.db import database
 from web.settings import get_settings
 
 app = typer.Typer(help="Whole-meeting archives (JSON and documents in one zip).")
@@ -34,9 +34,9 @@ def export_command(
     file: Annotated[Path, typer.Argument(help="The zip to write", dir_okay=False)],
 ) -> None:
     """Write meeting MEETING_ID with its documents to FILE."""
-    from meetings import archive
+    from core.errors import HopError
     from models import Meeting
-    from models.errors import HopError
+    from records import archive
 
     with database() as session:
         meeting = session.get(Meeting, meeting_id)
@@ -57,8 +57,8 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="A zip from `hop archive export`", exists=True)],
 ) -> None:
     """Create a new meeting from FILE; people are matched by username."""
-    from meetings import archive
-    from models.errors import HopError
+    from core.errors import HopError
+    from records import archive
 
     with database() as session, file.open("rb") as source:
         try:

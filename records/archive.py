@@ -14,7 +14,13 @@ from typing import Any, BinaryIO, cast
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
-from meetings.archive_format import (
+from core.errors import ConflictError, PayloadTooLargeError
+from meetings.documents import Uploads
+from meetings.errors import FileTooLargeError
+from meetings.storage import BlobStore, StagedFile
+from models import Blob, Meeting, Person, Role
+from models.base import utcnow
+from records.archive_format import (
     FORMAT,
     FORMAT_VERSION,
     KINDS,
@@ -27,13 +33,7 @@ from meetings.archive_format import (
     check_row,
     rows_of,
 )
-from meetings.archive_json import Maps
-from meetings.documents import Uploads
-from meetings.errors import FileTooLargeError
-from meetings.storage import BlobStore, StagedFile
-from models import Blob, Meeting, Person, Role
-from models.base import utcnow
-from models.errors import ConflictError, PayloadTooLargeError
+from records.archive_json import Maps
 
 ARCHIVE_JSON = "meeting.json"
 BLOB_PREFIX = "documents/"

@@ -7,14 +7,11 @@ a small file claiming a huge picture is refused before anything is allocated.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from checkin.engine import MAX_IMAGE_PIXELS, check_limits
-from checkin.errors import NotAnImageError
-from checkin.gallery import store_photo
+from core.images import MAX_IMAGE_PIXELS, NotAnImageError, check_limits
 
 JPEG_QUALITY = 92
 
@@ -52,11 +49,3 @@ def without_metadata(
     if not ok:
         raise NotAnImageError(f"The {info.format.upper()} image cannot be re-encoded")
     return CleanImage(bytes(encoded.tobytes()), info.format)
-
-
-def keep_photo(*, photo_dir: Path, person_id: int, data: bytes) -> str:
-    """Store an enrolment photo without its metadata (operators opt in); the path to store."""
-    clean = without_metadata(data)
-    return store_photo(
-        photo_dir=photo_dir, person_id=person_id, data=clean.data, suffix=clean.suffix
-    )

@@ -1,12 +1,12 @@
 """The texts of the demo meetings' papers: programme, reports, proposals, draft resolutions,
-set as Vietnamese administrative documents by web.demo_pdfs."""
+set as Vietnamese administrative documents by demo.pdfs."""
 
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from web.demo_pdfs import OfficialDocument
+from demo.pdfs import OfficialDocument
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from checkin.tracker import CheckIn, FaceState
 from models import DeviceKind, Meeting
 from web import faces, ratelimit
 from web.auth import device_for_token, token_hash
-from web.revocation import Credential, watch_of
+from web.realtime.revocation import Credential, watch_of
+from web.realtime.ws import CLOSE_POLICY, CLOSE_REVOKED, _token, origin_allowed, ws_error
 from web.state import AppState
-from web.ws import CLOSE_POLICY, CLOSE_REVOKED, _token, origin_allowed, ws_error
 
 log = logging.getLogger("hop.kiosk")
 router = APIRouter()

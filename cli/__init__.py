@@ -1,0 +1,1 @@
+"""The `hop` command and its sub-commands."""

@@ -1,0 +1,1 @@
+"""The demo ward council: people, meetings and papers."""

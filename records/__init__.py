@@ -1,0 +1,1 @@
+"""Records that read every domain: minutes, reports and the archive."""
