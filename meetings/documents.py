@@ -288,14 +288,7 @@ def describe(
     """The public view of a document for one viewer."""
     public = DocumentPublic.model_validate(document)
     if version is not None:
-        public.version = VersionPublic(
-            number=version.number,
-            filename=version.filename,
-            size=version.size,
-            media_type=version.media_type,
-            sha256=version.blob_sha256,
-            uploaded_at=version.uploaded_at,
-        )
+        public.version = VersionPublic.of(version)
     public.unread = not read_numbers
     public.updated = bool(read_numbers) and document.current_version not in read_numbers
     return public

@@ -81,6 +81,17 @@ class VersionPublic(SQLModel):
 
     _utc_times = field_validator("uploaded_at")(as_utc_or_none)
 
+    @classmethod
+    def of(cls, version: "DocumentVersion") -> "VersionPublic":
+        return cls(
+            number=version.number,
+            filename=version.filename,
+            size=version.size,
+            media_type=version.media_type,
+            sha256=version.blob_sha256,
+            uploaded_at=version.uploaded_at,
+        )
+
 
 class DocumentPublic(DocumentBase):
     id: int

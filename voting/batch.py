@@ -2,7 +2,7 @@
 
 One poll lock, the poll read once, the voters' invitations, presence, proxies and existing
 ballots (or secret marks) read in one query each, then every cast checked on its own by the
-same rules as a single cast (voting.ballots.decide): a bad cast gets its own error and never
+same rules as a single cast (voting.decisions.decide): a bad cast gets its own error and never
 fails the others. The valid ones are inserted together and one managers-only "poll.ballot"
 trigger is recorded for the whole batch. One ballot per (poll, voter) stays with the database:
 when an insert still meets another writer's row (IntegrityError), the batch is rolled back and
@@ -19,14 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.errors import HopError
-from meetings import access
-from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, PollStatus, SecretVoter
+from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, SecretVoter
 from models.base import utcnow
 from models.db import full_sync
-from voting.ballots import Caster, Decision, counted, decide
+from voting.decisions import Caster, Decision, counted, decide
 from voting.eligibility import LoadedFacts
 from voting.errors import NotEligibleError, PollNotFoundError
 from voting.locking import locked_poll
+from voting.polls import sees_poll
 
 ATTEMPTS = 3
 _shuffler = random.SystemRandom()
@@ -136,12 +136,9 @@ def _check_access(
             outcomes[index] = NotEligibleError("Your account is not active")
             continue
         invitation = facts.invitation(pending.person_id)
-        visible = meeting is not None and access.sees(
-            meeting=meeting, viewer=person, invitation=invitation
+        visible = meeting is not None and sees_poll(
+            poll=poll, meeting=meeting, viewer=person, invitation=invitation
         )
-        if visible and poll.status == PollStatus.draft:
-            assert meeting is not None
-            visible = access.manages(meeting=meeting, viewer=person, invitation=invitation)
         if not visible or poll.meeting_id != pending.meeting_id:
             outcomes[index] = PollNotFoundError(f"Poll {poll.id} not found")
 

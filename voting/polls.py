@@ -14,6 +14,7 @@ from models import (
     Audience,
     Document,
     DocumentVersion,
+    Invitation,
     Meeting,
     Person,
     Poll,
@@ -161,17 +162,24 @@ def get_poll(*, session: Session, poll_id: int, viewer: Person) -> Poll:
     it; anything else is 'not found'."""
     poll = session.get(Poll, poll_id)
     meeting = session.get(Meeting, poll.meeting_id) if poll is not None else None
-    if (
-        poll is None
-        or meeting is None
-        or not access.can_view(session, meeting=meeting, viewer=viewer)
-    ):
+    if poll is None or meeting is None:
         raise PollNotFoundError(f"Poll {poll_id} not found")
-    if poll.status == PollStatus.draft and not access.can_manage(
-        session, meeting=meeting, viewer=viewer
-    ):
+    invitation = access.deciding_invitation(session, meeting, viewer)
+    if not sees_poll(poll=poll, meeting=meeting, viewer=viewer, invitation=invitation):
         raise PollNotFoundError(f"Poll {poll_id} not found")
     return poll
+
+
+def sees_poll(
+    *, poll: Poll, meeting: Meeting, viewer: Person, invitation: Invitation | None
+) -> bool:
+    """The poll's meeting is the viewer's and, for a draft, they manage it; given the viewer's
+    invitation to the meeting (already read)."""
+    if not access.sees(meeting=meeting, viewer=viewer, invitation=invitation):
+        return False
+    if poll.status != PollStatus.draft:
+        return True
+    return access.manages(meeting=meeting, viewer=viewer, invitation=invitation)
 
 
 def can_manage_poll(*, session: Session, poll: Poll, viewer: Person) -> bool:

@@ -101,17 +101,7 @@ def list_versions(
 ) -> list[VersionPublic]:
     """Every version of the document, newest first."""
     document = docs.get_document(session=session, document_id=document_id, viewer=person)
-    return [
-        VersionPublic(
-            number=v.number,
-            filename=v.filename,
-            size=v.size,
-            media_type=v.media_type,
-            sha256=v.blob_sha256,
-            uploaded_at=v.uploaded_at,
-        )
-        for v in docs.list_versions(session=session, document=document)
-    ]
+    return [VersionPublic.of(v) for v in docs.list_versions(session=session, document=document)]
 
 
 @router.post("/documents/{document_id}/publish")
