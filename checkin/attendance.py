@@ -106,6 +106,27 @@ def record_check_out(
     return _record(session, meeting, entry)
 
 
+def record_manual(
+    *,
+    session: Session,
+    meeting: Meeting,
+    person_id: int,
+    kind: AttendanceKind,
+    operator_id: int | None,
+    reason: str = "",
+) -> AttendanceChange:
+    """Check an invitee in or out by hand (the desk), audited with the operator and reason."""
+    record = record_check_in if kind == AttendanceKind.check_in else record_check_out
+    return record(
+        session=session,
+        meeting=meeting,
+        person_id=person_id,
+        method=AttendanceMethod.manual,
+        operator_id=operator_id,
+        reason=reason,
+    )
+
+
 def _entry(
     meeting: Meeting,
     person_id: int,

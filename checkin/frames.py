@@ -1,8 +1,8 @@
-"""What a kiosk frame means for a meeting: who may be recognised, and the check-ins it makes.
+"""What a kiosk frame means for a meeting: who may be recognised, and how each face is shown.
 
 The pool job (checkin.qr.analyse_kiosk_frame) finds faces and QR codes; these functions do
-the database side, in a thread: the meeting's gallery and invitees, recording check-ins
-(face or QR) through the attendance ledger, and the JSON-ready description of each face.
+the database side, in a thread: the meeting's gallery and invitees, and the JSON-ready
+description of each face. The check-ins a frame makes are recorded by checkin.arrivals.
 No embedding is ever part of what they return.
 """
 
@@ -11,16 +11,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from checkin import attendance
 from checkin.engine import Box, FrameAnalysis
 from checkin.errors import MeetingNotFoundError
 from checkin.gallery import GalleryCache
 from checkin.kiosk import decide_once
 from checkin.matching import Candidate, Gallery, Match, Verdict
 from checkin.policy import get_policy, thresholds
-from checkin.qr import QrSigner
-from checkin.tracker import CheckIn, FaceDecision, FaceState
-from models import AttendanceMethod, CheckinPolicy, Invitation, Meeting, Person
+from checkin.tracker import FaceDecision, FaceState
+from models import CheckinPolicy, Invitation, Meeting, Person
 
 
 @dataclass(frozen=True)
@@ -45,26 +43,6 @@ class MeetingFaces:
         if invitee is None:
             return {"person_id": None, "name": None, "seat": None}
         return {"person_id": invitee.person_id, "name": invitee.name, "seat": invitee.seat}
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """A check-in a frame asked for; `new` is False when the person was already present."""
-
-    person_id: int
-    name: str
-    seat: str
-    method: str
-    new: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "person_id": self.person_id,
-            "name": self.name,
-            "seat": self.seat,
-            "method": self.method,
-            "new": self.new,
-        }
 
 
 def load_meeting_faces(*, session: Session, meeting_id: int, cache: GalleryCache) -> MeetingFaces:
@@ -148,71 +126,3 @@ def _describe_match(faces: MeetingFaces, box: Box, match: Match) -> dict[str, An
         "distance": None if match.distance is None else round(match.distance, 3),
         "candidates": _candidates(faces, match.candidates) if grey else [],
     }
-
-
-def record_face_check_ins(
-    *,
-    session: Session,
-    meeting_id: int,
-    faces: MeetingFaces,
-    check_ins: list[CheckIn] | list[tuple[int, float]],
-    kiosk: str,
-) -> list[Arrival]:
-    """Check in the people a kiosk recognised (method face)."""
-    meeting = _meeting(session, meeting_id)
-    arrivals = []
-    for item in check_ins:
-        person_id, distance = (item.person_id, item.distance) if isinstance(item, CheckIn) else item
-        change = attendance.record_check_in(
-            session=session,
-            meeting=meeting,
-            person_id=person_id,
-            method=AttendanceMethod.face,
-            distance=distance,
-            kiosk=kiosk,
-        )
-        arrivals.append(_arrival(faces, person_id, AttendanceMethod.face, change.changed))
-    return arrivals
-
-
-def record_qr_check_ins(
-    *,
-    session: Session,
-    meeting_id: int,
-    faces: MeetingFaces,
-    codes: list[str],
-    signer: QrSigner,
-    kiosk: str,
-) -> list[Arrival]:
-    """Check in the invitees whose signed QR codes the frame shows; other codes are ignored."""
-    by_invitation = {invitee.invitation_id: invitee for invitee in faces.invitees.values()}
-    arrivals: list[Arrival] = []
-    for text in dict.fromkeys(codes):
-        code = signer.verify(text)
-        if code is None or code.meeting_id != meeting_id:
-            continue
-        invitee = by_invitation.get(code.invitation_id)
-        if invitee is None:
-            continue  # the invitation was withdrawn
-        change = attendance.record_check_in(
-            session=session,
-            meeting=_meeting(session, meeting_id),
-            person_id=invitee.person_id,
-            method=AttendanceMethod.qr,
-            kiosk=kiosk,
-        )
-        arrivals.append(_arrival(faces, invitee.person_id, AttendanceMethod.qr, change.changed))
-    return arrivals
-
-
-def _arrival(faces: MeetingFaces, person_id: int, method: AttendanceMethod, new: bool) -> Arrival:
-    invitee = faces.invitees.get(person_id)
-    name, seat = (invitee.name, invitee.seat) if invitee else (f"#{person_id}", "")
-    return Arrival(person_id, name, seat, str(method), new)
-
-
-def _meeting(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise MeetingNotFoundError(f"Meeting {meeting_id} not found")
-    return meeting

@@ -4,7 +4,7 @@
     options = kiosk.frame_options(now)                            # skip settled faces
     analysis = await pool.run(engine.analyse_frame, data, options)
     update = kiosk.decide(analysis, gallery, now)                 # faces + check-ins
-    for check_in in update.check_ins: attendance.record_check_in(..., method=face)
+    arrivals.record_arrivals(..., recognised=update.check_ins, ...)  # in a thread
 
 Pure and synchronous apart from the pool call, which the caller makes; `now` is any
 monotonic clock in seconds (time.monotonic() in the server, frame times in tests).

@@ -65,7 +65,7 @@ class FaceDecision:
 
 @dataclass(frozen=True)
 class CheckIn:
-    """A person to check in: the caller records it (checkin.attendance)."""
+    """A person to check in: the caller records it (checkin.arrivals)."""
 
     person_id: int
     distance: float

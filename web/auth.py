@@ -5,11 +5,11 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from sqlmodel import Session, col, delete, select
 
 from core.errors import InvalidInputError
-from models import DeviceToken, DeviceTokenCreate, LoginSession, Meeting, Person
+from models import DeviceKind, DeviceToken, DeviceTokenCreate, LoginSession, Meeting, Person
 from models.base import as_utc, utcnow
 
 SESSION_COOKIE = "hop_session"
@@ -84,6 +84,47 @@ def device_for_token(session: Session, token: str | None) -> DeviceToken | None:
         select(DeviceToken).where(DeviceToken.token_hash == token_hash(token))
     ).first()
     return device if device is not None and device.revoked_at is None else None
+
+
+class DeviceRefusedError(Exception):
+    """A device token that does not open a meeting: `token` when there is no unrevoked token
+    (of the kind asked for), else the meeting is unknown or the device is bound to another."""
+
+    def __init__(self, meeting_id: int, *, token: bool) -> None:
+        super().__init__(f"Meeting {meeting_id} not found")
+        self.token = token
+
+
+def device_for_meeting(
+    session: Session, token: str | None, meeting_id: int, kind: DeviceKind | None = None
+) -> DeviceToken:
+    """The unrevoked device (of `kind`, when given) that may open this meeting: one bound to
+    it, or to no meeting at all; DeviceRefusedError says why not."""
+    device = device_for_token(session, token)
+    if device is None or (kind is not None and device.kind != kind):
+        raise DeviceRefusedError(meeting_id, token=True)
+    if session.get(Meeting, meeting_id) is None or device.meeting_id not in (None, meeting_id):
+        raise DeviceRefusedError(meeting_id, token=False)
+    return device
+
+
+def require_device_for_meeting(
+    session: Session,
+    token: str | None,
+    meeting_id: int,
+    *,
+    kind: DeviceKind | None = None,
+    status_code: int = 401,
+    detail: str = "A valid device token is required",
+) -> DeviceToken:
+    """device_for_meeting for HTTP: `status_code` without a valid token, 404 for a meeting the
+    device may not open (so that a token never tells which meetings exist)."""
+    try:
+        return device_for_meeting(session, token, meeting_id, kind)
+    except DeviceRefusedError as refused:
+        if refused.token:
+            raise HTTPException(status_code=status_code, detail=detail) from None
+        raise HTTPException(status_code=404, detail=str(refused)) from None
 
 
 def client_address(request: Request) -> str:

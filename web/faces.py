@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from checkin import engine, frames, gallery
+from checkin.arrivals import record_arrivals
 from checkin.crypto import FaceCipher
 from checkin.engine import FrameOptions
 from checkin.errors import EmptyImageError, FacePoolClosedError
@@ -141,17 +142,11 @@ def _single_frame(
             session=session, meeting_id=meeting_id, cache=faces_services.cache
         )
         decided = frames.decide_single_frame(faces, frame.analysis)
-        arrivals = frames.record_face_check_ins(
+        arrivals = record_arrivals(
             session=session,
             meeting_id=meeting_id,
             faces=faces,
-            check_ins=decided.accepted,
-            kiosk=kiosk,
-        )
-        arrivals += frames.record_qr_check_ins(
-            session=session,
-            meeting_id=meeting_id,
-            faces=faces,
+            recognised=decided.accepted,
             codes=frame.codes,
             signer=faces_services.signer,
             kiosk=kiosk,

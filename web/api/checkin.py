@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Path, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as FormFile
 
@@ -15,18 +15,18 @@ from meetings import access, scheduling
 from meetings.errors import InvitationNotFoundError
 from models import (
     AttendanceEntryPublic,
+    AttendanceKind,
     DeviceKind,
     FaceConsentCreate,
     FaceConsentPublic,
     FaceEmbeddingPublic,
-    Meeting,
 )
 from web import faces, ratelimit
 from web.auth import (
     SESSION_COOKIE,
     bearer_token,
-    device_for_token,
     person_for_session,
+    require_device_for_meeting,
     token_hash,
 )
 from web.deps import (
@@ -211,14 +211,11 @@ def change_attendance(
     data: AttendanceAction, meeting: ManagedMeetingDep, session: SessionDep, person: CurrentUser
 ) -> AttendanceChangePublic:
     """Check an invitee in or out by hand, with a reason."""
-    record = (
-        attendance.record_check_in if data.action == "check_in" else attendance.record_check_out
-    )
-    change = record(
+    change = attendance.record_manual(
         session=session,
         meeting=meeting,
         person_id=data.person_id,
-        method=attendance.AttendanceMethod.manual,
+        kind=AttendanceKind(data.action),
         operator_id=person.id,
         reason=data.reason,
     )
@@ -237,16 +234,17 @@ def get_kiosk_name(
     request: Request, session: SessionDep, meeting_id: Annotated[int, Path()]
 ) -> str:
     """A kiosk device token for this meeting, or the meeting's secretariat or chair."""
-    meeting = session.get(Meeting, meeting_id)
     person = person_for_session(session, request.cookies.get(SESSION_COOKIE))
     if person is not None:
         access.get_managed_meeting(session, meeting_id=meeting_id, viewer=person)
         return f"desk:{person.username}"
-    device = device_for_token(session, bearer_token(request) or request.query_params.get("token"))
-    if device is None or device.kind != DeviceKind.kiosk:
-        raise HTTPException(status_code=401, detail="A kiosk device token is required")
-    if meeting is None or device.meeting_id not in (None, meeting_id):
-        raise HTTPException(status_code=404, detail=f"Meeting {meeting_id} not found")
+    device = require_device_for_meeting(
+        session,
+        bearer_token(request) or request.query_params.get("token"),
+        meeting_id,
+        kind=DeviceKind.kiosk,
+        detail="A kiosk device token is required",
+    )
     return device.name
 
 

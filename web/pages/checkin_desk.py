@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, select
 
 from checkin import attendance
-from models import AttendanceMethod, Invitation, Meeting
+from models import AttendanceKind, Invitation, Meeting
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 from web.pages.render import redirect, render
 from web.realtime.attendance import attendance_summary
@@ -75,12 +75,11 @@ def change(
     action: Annotated[Literal["check_in", "check_out"], Form()],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    record = attendance.record_check_in if action == "check_in" else attendance.record_check_out
-    record(
+    attendance.record_manual(
         session=session,
         meeting=meeting,
         person_id=person_id,
-        method=AttendanceMethod.manual,
+        kind=AttendanceKind(action),
         operator_id=person.id,
         reason=reason,
     )

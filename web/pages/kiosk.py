@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
 from models import DeviceKind, Meeting
-from web.auth import bearer_token, device_for_token
+from web.auth import bearer_token, require_device_for_meeting
 from web.deps import SessionDep
 from web.pages.render import render
 
@@ -19,10 +19,14 @@ def kiosk(
 ) -> HTMLResponse:
     """The camera page; it streams frames over /ws/kiosk with the same token."""
     token = request.query_params.get("token") or bearer_token(request)
-    device = device_for_token(session, token)
-    if device is None or device.kind != DeviceKind.kiosk:
-        raise HTTPException(status_code=403, detail="Open the kiosk with a kiosk device token")
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None or device.meeting_id not in (None, meeting_id):
-        raise HTTPException(status_code=404, detail=f"Meeting {meeting_id} not found")
+    # 403, not 401: a page's 401 sends people to the login form, which a kiosk cannot use.
+    require_device_for_meeting(
+        session,
+        token,
+        meeting_id,
+        kind=DeviceKind.kiosk,
+        status_code=403,
+        detail="Open the kiosk with a kiosk device token",
+    )
+    meeting = session.get(Meeting, meeting_id)  # loaded by the check: no second query
     return render(request, "pages/kiosk.html", {"meeting": meeting, "token": token})

@@ -7,7 +7,13 @@ from fastapi import Depends, HTTPException, Path, Request
 
 from meetings import access
 from models import Meeting, Person
-from web.auth import SESSION_COOKIE, bearer_token, device_for_token, person_for_session
+from web.auth import (
+    SESSION_COOKIE,
+    DeviceRefusedError,
+    bearer_token,
+    device_for_meeting,
+    person_for_session,
+)
 from web.deps import SessionDep
 
 
@@ -30,12 +36,14 @@ def get_screen(request: Request, session: SessionDep, meeting_id: Annotated[int,
             return Screen(meeting=meeting, person=person, token=None)
         raise HTTPException(status_code=404, detail=f"Meeting {meeting_id} not found")
     token = request.query_params.get("token") or bearer_token(request)
-    device = device_for_token(session, token)
-    if meeting is not None and device is not None and device.meeting_id in (None, meeting_id):
-        return Screen(meeting=meeting, person=None, token=token)
-    if person is None and device is None:
-        raise HTTPException(status_code=401, detail="Log in or use a device token")
-    raise HTTPException(status_code=404, detail=f"Meeting {meeting_id} not found")
+    try:
+        device_for_meeting(session, token, meeting_id)
+    except DeviceRefusedError as refused:
+        if person is None and refused.token:
+            raise HTTPException(status_code=401, detail="Log in or use a device token") from None
+        raise HTTPException(status_code=404, detail=str(refused)) from None
+    assert meeting is not None  # the device check found it
+    return Screen(meeting=meeting, person=None, token=token)
 
 
 ScreenDep = Annotated[Screen, Depends(get_screen)]

@@ -4,7 +4,7 @@ authenticate (kiosk device token) → accept → receive and analyse concurrentl
 The receiver keeps one pending frame: a frame that arrives while another is analysed replaces
 the pending one, so a slow engine never builds a queue behind the camera. The analyser takes
 the newest frame, runs it through the process pool and the kiosk's tracker, records the
-check-ins (checkin.attendance, which publishes attendance.changed) and answers.
+check-ins (checkin.arrivals, whose ledger publishes attendance.changed) and answers.
 """
 
 import asyncio
@@ -19,14 +19,15 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from checkin import frames
+from checkin.arrivals import Arrival, record_arrivals
 from checkin.errors import NotOfferedError
-from checkin.frames import Arrival, MeetingFaces
+from checkin.frames import MeetingFaces
 from checkin.kiosk import Kiosk
 from checkin.policy import get_policy
 from checkin.tracker import CheckIn, FaceState
-from models import DeviceKind, Meeting
+from models import DeviceKind
 from web import faces, ratelimit
-from web.auth import device_for_token, token_hash
+from web.auth import DeviceRefusedError, device_for_meeting, token_hash
 from web.realtime.revocation import Credential, watch_of
 from web.realtime.ws import CLOSE_POLICY, CLOSE_REVOKED, _token, origin_allowed, ws_error
 from web.state import AppState
@@ -47,11 +48,9 @@ class KioskDevice:
 def authorize(state: AppState, token: str | None, meeting_id: int) -> KioskDevice | None:
     """A kiosk device token valid for this meeting, with the meeting's policy (blocking)."""
     with faces.open_session(state) as session:
-        meeting = session.get(Meeting, meeting_id)
-        device = device_for_token(session, token)
-        if meeting is None or device is None or device.kind != DeviceKind.kiosk:
-            return None
-        if device.meeting_id not in (None, meeting_id):
+        try:
+            device = device_for_meeting(session, token, meeting_id, DeviceKind.kiosk)
+        except DeviceRefusedError:
             return None
         policy = get_policy(session=session, meeting_id=meeting_id)
         kiosk = Kiosk.from_policy(name=device.name, policy=policy)
@@ -203,23 +202,15 @@ class KioskConnection:
         self, meeting_faces: MeetingFaces, check_ins: list[CheckIn], codes: list[str]
     ) -> list[Arrival]:
         with faces.open_session(self.state) as session:
-            arrivals = frames.record_face_check_ins(
+            return record_arrivals(
                 session=session,
                 meeting_id=self.meeting_id,
                 faces=meeting_faces,
-                check_ins=check_ins,
+                recognised=check_ins,
+                codes=codes,
+                signer=faces.services(self.state).signer,
                 kiosk=self.device.name,
             )
-            if codes:
-                arrivals += frames.record_qr_check_ins(
-                    session=session,
-                    meeting_id=self.meeting_id,
-                    faces=meeting_faces,
-                    codes=codes,
-                    signer=faces.services(self.state).signer,
-                    kiosk=self.device.name,
-                )
-            return arrivals
 
     async def _on_text(self, text: str) -> None:
         try:

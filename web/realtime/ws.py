@@ -19,7 +19,12 @@ from starlette.concurrency import run_in_threadpool
 
 from meetings import access, live
 from models import Meeting, Person
-from web.auth import SESSION_COOKIE, device_for_token, person_for_session
+from web.auth import (
+    SESSION_COOKIE,
+    DeviceRefusedError,
+    device_for_meeting,
+    person_for_session,
+)
 from web.realtime import revocation
 from web.realtime.hub import Client, Delivery, Notice
 from web.state import AppState
@@ -83,8 +88,9 @@ def authorize(session: Session, websocket: WebSocket, meeting: Meeting) -> Viewe
             return None
         manager = access.manages(meeting=meeting, viewer=person, invitation=invitation)
         return Viewer(person=person, device_id=None, is_manager=manager)
-    device = device_for_token(session, _token(websocket))
-    if device is None or device.meeting_id not in (None, meeting.id):
+    try:
+        device = device_for_meeting(session, _token(websocket), meeting.id)
+    except DeviceRefusedError:
         return None
     return Viewer(person=None, device_id=device.id, is_manager=False)
 
