@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core.errors import ConflictError
 from meetings.access import is_staff
 from meetings.errors import (
     AgendaItemNotFoundError,
@@ -30,6 +31,7 @@ from models import (
 )
 from models.base import as_utc, utcnow
 from models.events import record_event
+from models.meeting import AGENDA_ITEMS_MAX
 
 # Which status may follow which; closed and cancelled are final.
 TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
@@ -124,11 +126,26 @@ def get_agenda_item(*, session: Session, meeting: Meeting, item_id: int) -> Agen
     return item
 
 
+class AgendaFullError(ConflictError):
+    """The agenda already holds as many items as one meeting's minutes can record."""
+
+
 def add_agenda_item(*, session: Session, meeting: Meeting, data: AgendaItemCreate) -> AgendaItem:
-    """Append an item to the agenda."""
-    last = session.exec(
-        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+    """Append an item to the agenda, refused past AGENDA_ITEMS_MAX items.
+
+    The cap is the agenda's, not the minutes': a secretariat expects the minutes of any
+    agenda it could build to draft, so the agenda stops where the minutes would (two
+    sections per item), with a message saying so, rather than failing at the end."""
+    count, last = session.exec(
+        select(func.count(), func.max(AgendaItem.position)).where(
+            AgendaItem.meeting_id == meeting.id
+        )
     ).one()
+    if count >= AGENDA_ITEMS_MAX:
+        raise AgendaFullError(
+            f"The agenda already holds {AGENDA_ITEMS_MAX} items, the most one meeting's "
+            "minutes can record: merge items or split the meeting"
+        )
     assert meeting.id is not None
     item = AgendaItem.model_validate(
         data, update={"meeting_id": meeting.id, "position": (last or 0) + 1}

@@ -1,6 +1,7 @@
 """What is done to a staged upload before it is kept: PDFs inspected, images stripped.
 
-PDFs with active content are refused (meetings.pdfcheck). Pictures are re-encoded from their
+PDFs with active content are refused (meetings.pdfcheck), and so are Office files that are
+zip bombs or carry macros (meetings.officecheck). Pictures are re-encoded from their
 pixels, so a phone photo's GPS position and camera serial never reach the delegates: the
 stored file (and its sha256) is the clean one.
 """
@@ -11,6 +12,7 @@ import hashlib
 from core.imagemeta import without_metadata
 from core.images import ImageError, ImageTooLargeError, NotAnImageError
 from meetings.errors import InvalidDataError
+from meetings.officecheck import OFFICE_TYPES, check_office
 from meetings.pdfcheck import check_pdf
 from meetings.storage import StagedFile
 
@@ -21,6 +23,9 @@ def inspect_staged(staged: StagedFile, *, max_bytes: int) -> StagedFile:
     """The staged file as it may be kept, or a 422 saying why it is refused."""
     if staged.media_type == "application/pdf":
         check_pdf(staged.path)
+        return staged
+    if staged.media_type in OFFICE_TYPES:
+        check_office(staged.path)
         return staged
     if staged.media_type in IMAGE_TYPES:
         return _strip_image(staged, max_bytes)

@@ -3,16 +3,49 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import as_utc, utcnow
+from models.text import StorableText
+
+# One length per kind of title, used wherever the title is copied (the minutes' headings).
+MEETING_TITLE_MAX = 300
+AGENDA_TITLE_MAX = 500
+# The most items one agenda holds: a council's agenda runs to a few dozen, and every item
+# becomes two sections of the minutes, which must hold the whole agenda (models.minutes).
+AGENDA_ITEMS_MAX = 200
+
+
+# The years a meeting may be held in. Outside them a date is a slip (9999 for 2025), and a
+# time at the edge of Python's calendar cannot be shown in Vietnam's time on the pages.
+YEAR_MIN, YEAR_MAX = 2000, 2999
 
 
 def _in_utc(value: datetime | None) -> datetime | None:
     # SQLite drops the offset of an aware time, so store every time in UTC (naive means UTC).
     return None if value is None else as_utc(value).astimezone(UTC)
+
+
+def _in_years(value: datetime | None) -> datetime | None:
+    """The time in UTC, refused (naming the field) outside YEAR_MIN..YEAR_MAX."""
+    value = _in_utc(value)
+    if value is not None and not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise PydanticCustomError(
+            "year_out_of_range",
+            "must be in the years {low} to {high}",
+            {"low": YEAR_MIN, "high": YEAR_MAX},
+        )
+    return value
+
+
+def _after_start(end: datetime, info: ValidationInfo) -> datetime:
+    start = info.data.get("start_at")
+    if start is not None and end <= start:
+        raise PydanticCustomError("end_before_start", "must be after start_at")
+    return end
 
 
 class MeetingStatus(StrEnum):
@@ -24,7 +57,7 @@ class MeetingStatus(StrEnum):
 
 
 class MeetingBase(SQLModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: str = Field(min_length=1, max_length=MEETING_TITLE_MAX)
     description: str = Field(default="", max_length=10_000)
     start_at: datetime = Field(sa_type=DateTime(timezone=True))
     end_at: datetime = Field(sa_type=DateTime(timezone=True))
@@ -45,23 +78,23 @@ class Meeting(MeetingBase, table=True):
     current_item_id: int | None = None
 
 
-class MeetingCreate(MeetingBase):
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> "MeetingCreate":
-        if self.end_at <= self.start_at:
-            raise ValueError("end_at must be after start_at")
-        return self
+class MeetingCreate(MeetingBase, StorableText):
+    """A new meeting: within YEAR_MIN..YEAR_MAX, ending after it starts (errors name the field)."""
+
+    _year_range = field_validator("start_at", "end_at")(_in_years)
+    _ends_after_start = field_validator("end_at")(_after_start)
 
 
-class MeetingUpdate(SQLModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+class MeetingUpdate(StorableText):
+    title: str | None = Field(default=None, min_length=1, max_length=MEETING_TITLE_MAX)
     description: str | None = Field(default=None, max_length=10_000)
     start_at: datetime | None = None
     end_at: datetime | None = None
     location: str | None = Field(default=None, max_length=300)
     chair_id: int | None = None
 
-    _utc_times = field_validator("start_at", "end_at")(_in_utc)
+    # The service checks the end against the start it keeps when only one is given.
+    _utc_times = field_validator("start_at", "end_at")(_in_years)
 
 
 class MeetingPublic(MeetingBase):
@@ -74,7 +107,7 @@ class MeetingStatusChange(SQLModel):
 
 
 class AgendaItemBase(SQLModel):
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=AGENDA_TITLE_MAX)
     presenter: str = Field(default="", max_length=200)
     planned_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
@@ -86,12 +119,12 @@ class AgendaItem(AgendaItemBase, table=True):
     position: int = 0
 
 
-class AgendaItemCreate(AgendaItemBase):
+class AgendaItemCreate(AgendaItemBase, StorableText):
     pass
 
 
-class AgendaItemUpdate(SQLModel):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+class AgendaItemUpdate(StorableText):
+    title: str | None = Field(default=None, min_length=1, max_length=AGENDA_TITLE_MAX)
     presenter: str | None = Field(default=None, max_length=200)
     planned_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
 
@@ -139,17 +172,17 @@ class Invitation(InvitationBase, table=True):
     mail_error: str = Field(default="", max_length=300)
 
 
-class InvitationCreate(InvitationBase):
+class InvitationCreate(InvitationBase, StorableText):
     pass
 
 
-class InvitationUpdate(SQLModel):
+class InvitationUpdate(StorableText):
     role: MeetingRole | None = None
     voting_right: bool | None = None
     seat_label: str | None = Field(default=None, max_length=40)
 
 
-class InvitationReply(SQLModel):
+class InvitationReply(StorableText):
     reply: Reply
     reason: str = Field(default="", max_length=1000)
 

@@ -10,10 +10,19 @@ from sqlalchemy import JSON, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import as_utc_or_none, utcnow
+from models.meeting import AGENDA_ITEMS_MAX, AGENDA_TITLE_MAX, MEETING_TITLE_MAX
+from models.text import StorableText
 
 # Long enough for the opinions of a whole council on one item, small enough to stay a page.
 SECTION_TEXT_MAX = 50_000
-HEADER_MAX = 300
+# The heading lines hold the meeting's title (the subject) and short texts of the same length.
+HEADER_MAX = MEETING_TITLE_MAX
+# A section heading is an agenda item's title after its number ("200. ").
+SECTION_TITLE_MAX = AGENDA_TITLE_MAX + len(f"{AGENDA_ITEMS_MAX}. ")
+# The draft writes two sections per agenda item (its record, its conclusion), the time and
+# place, the participants, the proceedings, two for what fell outside the agenda and the
+# closing; the rest is room for sections the secretariat adds.
+SECTIONS_MAX = 2 * AGENDA_ITEMS_MAX + 20
 
 
 class MinutesStatus(StrEnum):
@@ -25,7 +34,7 @@ class MinutesSection(SQLModel):
     """A part of the minutes: a heading and its text, which the secretariat may rewrite."""
 
     key: str = Field(min_length=1, max_length=40)
-    title: str = Field(default="", max_length=HEADER_MAX)
+    title: str = Field(default="", max_length=SECTION_TITLE_MAX)
     text: str = Field(default="", max_length=SECTION_TEXT_MAX)
 
 
@@ -38,7 +47,7 @@ class MinutesBody(SQLModel):
     subject: str = Field(default="", max_length=HEADER_MAX)
     chair_name: str = Field(default="", max_length=200)
     secretary_name: str = Field(default="", max_length=200)
-    sections: list[MinutesSection] = Field(default_factory=list, max_length=200)
+    sections: list[MinutesSection] = Field(default_factory=list, max_length=SECTIONS_MAX)
 
 
 class Minutes(SQLModel, table=True):
@@ -58,15 +67,15 @@ class Minutes(SQLModel, table=True):
     finalised_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
 
 
-class SectionEdit(SQLModel):
+class SectionEdit(StorableText):
     """New text (and optionally heading) for one section, found by its key."""
 
     key: str = Field(min_length=1, max_length=40)
-    title: str | None = Field(default=None, max_length=HEADER_MAX)
+    title: str | None = Field(default=None, max_length=SECTION_TITLE_MAX)
     text: str = Field(max_length=SECTION_TEXT_MAX)
 
 
-class MinutesUpdate(SQLModel):
+class MinutesUpdate(StorableText):
     """Changes to the draft; what is not given stays."""
 
     issuer: str | None = Field(default=None, max_length=HEADER_MAX)
@@ -75,7 +84,7 @@ class MinutesUpdate(SQLModel):
     subject: str | None = Field(default=None, max_length=HEADER_MAX)
     chair_name: str | None = Field(default=None, max_length=200)
     secretary_name: str | None = Field(default=None, max_length=200)
-    sections: list[SectionEdit] = Field(default_factory=list, max_length=200)
+    sections: list[SectionEdit] = Field(default_factory=list, max_length=SECTIONS_MAX)
 
 
 class MinutesRedraft(SQLModel):

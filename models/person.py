@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, String
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
+from models.text import StorableText
 
 
 class Role(StrEnum):
@@ -26,7 +27,7 @@ class OrgUnit(OrgUnitBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-class OrgUnitCreate(OrgUnitBase):
+class OrgUnitCreate(OrgUnitBase, StorableText):
     pass
 
 
@@ -55,7 +56,7 @@ class Person(PersonBase, table=True):
 _USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 
 
-class PersonCreate(PersonBase):
+class PersonCreate(PersonBase, StorableText):
     # SQLModel's Field passes `regex` to pydantic 2, which ignores it; `pattern` is enforced.
     username: str = Field(max_length=64, schema_extra={"pattern": _USERNAME_PATTERN})
     email: EmailStr | None = None
@@ -68,7 +69,7 @@ class PersonCreate(PersonBase):
         return value.strip() if isinstance(value, str) else value
 
 
-class PersonUpdate(SQLModel):
+class PersonUpdate(StorableText):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     title: str | None = Field(default=None, max_length=200)
     unit_id: int | None = None

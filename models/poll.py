@@ -10,6 +10,7 @@ from sqlalchemy import JSON, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import as_utc_or_none, utcnow
+from models.text import StorableText
 
 
 class PollKind(StrEnum):
@@ -104,7 +105,7 @@ class Poll(PollFields, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-class PollCreate(PollFields):
+class PollCreate(PollFields, StorableText):
     """A new poll: choice polls list their options' labels; yes/no polls have theirs."""
 
     options: list[str] = Field(default_factory=list, max_length=50)
@@ -121,7 +122,7 @@ class PollCreate(PollFields):
         return self
 
 
-class PollUpdate(SQLModel):
+class PollUpdate(StorableText):
     """Changes to a draft; what is not given stays."""
 
     title: str | None = Field(default=None, min_length=1, max_length=300)

@@ -20,6 +20,7 @@ from meetings.errors import FileTooLargeError
 from meetings.storage import BlobStore, StagedFile
 from models import Blob, Meeting, Person, Role
 from models.base import utcnow
+from models.meeting import AGENDA_ITEMS_MAX
 from records.archive_format import (
     FORMAT,
     FORMAT_VERSION,
@@ -33,7 +34,7 @@ from records.archive_format import (
     check_row,
     rows_of,
 )
-from records.archive_json import Maps
+from records.archive_json import MAX_DEPTH, Maps, nesting_depth_exceeds
 
 ARCHIVE_JSON = "meeting.json"
 BLOB_PREFIX = "documents/"
@@ -184,6 +185,12 @@ def _read_document(archive: zipfile.ZipFile) -> dict[str, Any]:
         raw = handle.read(MAX_JSON_BYTES + 1)
     if len(raw) > MAX_JSON_BYTES:
         raise ArchiveTooLargeError(f"{ARCHIVE_JSON} is larger than {MAX_JSON_BYTES} bytes")
+    if nesting_depth_exceeds(raw):
+        raise ArchiveError(
+            f"{ARCHIVE_JSON} nests its values more than {MAX_DEPTH} levels deep (or its "
+            "brackets do not match): it was not written by Hop",
+            field="file",
+        )
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -249,6 +256,9 @@ def _insert(session: Session, document: dict[str, Any], staged: dict[str, Staged
     _insert_blobs(session, staged)
     _insert_people(session, rows_of(document, "people"), maps)
     meeting = _insert_meeting(session, document.get("meeting"), maps)
+    if len(rows_of(document, "agenda")) > AGENDA_ITEMS_MAX:
+        # The same cap as the agenda API's, so the imported meeting's minutes can be drafted.
+        raise ArchiveError(f"The archive's agenda holds more than {AGENDA_ITEMS_MAX} items")
     for kind in KINDS:
         for index, raw in enumerate(rows_of(document, kind.key)):
             _insert_row(session, kind, raw, f"{kind.key}[{index}]", maps)

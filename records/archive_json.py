@@ -1,5 +1,6 @@
 """Ids inside JSON values (event data, stored poll results) mapped to an import's new ids."""
 
+import re
 from typing import Any
 
 Maps = dict[str, dict[Any, Any]]  # map name ("person", "poll", …) → old id → new id
@@ -50,3 +51,26 @@ def remap_result(result: Any, maps: Maps) -> Any:
     if isinstance(document, dict) and isinstance(document.get("id"), int):
         document["id"] = maps.get("document", {}).get(document["id"])
     return mapped
+
+
+# Deeper than any meeting.json Hop writes (rows hold event data a few levels deep), and far
+# below the depth at which the parser or remap() would exhaust Python's stack.
+MAX_DEPTH = 64
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_OTHER_BYTES = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+
+
+def nesting_depth_exceeds(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text nests arrays and objects more than limit levels deep.
+
+    Strings are blanked first (a bracket inside one does not nest), then every bracket is made
+    square and the innermost pairs removed, one level per pass: all in C, at most limit passes,
+    and no recursion whatever the input. (A `[` closed by `}` counts as a pair here; the JSON
+    parser refuses it afterwards.)"""
+    brackets = _STRING.sub(b"", raw).translate(_AS_SQUARE, delete=_OTHER_BYTES)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")  # one level: the result is not scanned again
+    return bool(brackets)

@@ -37,6 +37,8 @@ BAD_EMAIL = N_("This is not a valid e-mail address.")
 SHORT_PASSWORD = N_("The password needs at least 8 characters.")
 BAD_DATETIME = N_("Enter a date and a time.")
 END_BEFORE_START = N_("The end must be after the start.")
+YEAR_OUT_OF_RANGE = N_("Enter a date between the years 2000 and 2999.")
+NUL_CHARACTER = N_("This text holds a NUL character, which cannot be stored.")
 USERNAME_TAKEN = N_("This username is taken.")
 ALREADY_INVITED = N_("This person is already invited.")
 FILE_TOO_LARGE = N_("The file is larger than the upload limit.")
@@ -120,7 +122,17 @@ def _message(name: str, kind: str, ctx: dict[str, Any]) -> str:
         return BAD_USERNAME
     if name == "email":
         return BAD_EMAIL
-    return {"string_too_short": TOO_SHORT, "string_too_long": TOO_LONG}.get(kind, INVALID)
+    return _MESSAGES.get(kind, INVALID)
+
+
+# Messages by the pydantic error type (the custom ones are raised by models.meeting/text).
+_MESSAGES = {
+    "string_too_short": TOO_SHORT,
+    "string_too_long": TOO_LONG,
+    "year_out_of_range": YEAR_OUT_OF_RANGE,
+    "end_before_start": END_BEFORE_START,
+    "nul_character": NUL_CHARACTER,
+}
 
 
 def hop_error_fields(error: HopError) -> FieldErrors:
