@@ -46,14 +46,14 @@ def raise_nofile() -> None:
 
 def prepare_scene(workdir: Path) -> Scene:
     """A migrated SQLite database with a clerk, a meeting with one item, a projector token."""
-    from models.db import make_engine
+    from models.db import make_engine, open_session
     from models.migrate import upgrade
 
     url = f"sqlite:///{workdir / 'hop.db'}"
     upgrade(url)
     engine = make_engine(url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with open_session(engine) as session:
             meeting_id, item_id, token = _populate(session)
     finally:
         engine.dispose()
@@ -100,12 +100,12 @@ def _populate(session: Session) -> tuple[int, int, str]:
 
 def commit_directly(scene: Scene, count: int) -> int:
     """Record events straight into the database (no server hears them); the last sequence."""
-    from models.db import make_engine
+    from models.db import make_engine, open_session
     from models.events import record_event
 
     engine = make_engine(scene.database_url)
     try:
-        with Session(engine) as session:
+        with open_session(engine) as session:
             for n in range(count):
                 row = record_event(
                     session, meeting_id=scene.meeting_id, type="bench.missed", data={"n": n}
@@ -122,11 +122,11 @@ def commit_times(scene: Scene, after: int) -> dict[int, float]:
 
     from models import Event
     from models.base import as_utc
-    from models.db import make_engine
+    from models.db import make_engine, open_session
 
     engine = make_engine(scene.database_url)
     try:
-        with Session(engine) as session:
+        with open_session(engine) as session:
             rows = session.exec(
                 select(Event.seq, Event.created_at).where(
                     Event.meeting_id == scene.meeting_id, col(Event.seq) > after
@@ -275,11 +275,11 @@ class Server:
 def current_seq(scene: Scene) -> int:
     """The meeting's last event sequence."""
     from models import Meeting
-    from models.db import make_engine
+    from models.db import make_engine, open_session
 
     engine = make_engine(scene.database_url)
     try:
-        with Session(engine) as session:
+        with open_session(engine) as session:
             meeting = session.get(Meeting, scene.meeting_id)
             assert meeting is not None
             return meeting.event_seq

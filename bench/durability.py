@@ -82,17 +82,17 @@ class KillPoint:
 
 def prepare(database_url: str, voters: int) -> Crowd:
     """Migrate; a clerk, a meeting, N checked-in delegates with sessions (see bench.voting)."""
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from bench import voting
     from models import Person
-    from models.db import make_engine
+    from models.db import make_engine, open_session
     from web.auth import start_session
 
     scene = voting.prepare(database_url, voters)
     engine = make_engine(database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with open_session(engine) as session:
             clerk = session.exec(select(Person).where(Person.username == "bench_clerk")).one()
             token = start_session(session, person=clerk, hours=12)
     finally:
@@ -102,15 +102,15 @@ def prepare(database_url: str, voters: int) -> Crowd:
 
 def open_new_poll(crowd: Crowd) -> int:
     """Another open named yes/no/abstain poll in the meeting (the previous one is closed)."""
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from models import Meeting, Person, PollCreate
-    from models.db import make_engine
+    from models.db import make_engine, open_session
     from voting import polls
 
     engine = make_engine(crowd.database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with open_session(engine) as session:
             clerk = session.exec(select(Person).where(Person.username == "bench_clerk")).one()
             meeting = session.get(Meeting, crowd.meeting_id)
             assert meeting is not None
@@ -125,15 +125,15 @@ def open_new_poll(crowd: Crowd) -> int:
 
 def stored_ballots(database_url: str, poll_id: int) -> dict[int, list[tuple[str, set[str]]]]:
     """Per voter, each stored ballot's choice and the hashes of the nonces it was cast with."""
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from models import Ballot
-    from models.db import make_engine
+    from models.db import make_engine, open_session
 
     engine = make_engine(database_url)
     rows: dict[int, list[tuple[str, set[str]]]] = {}
     try:
-        with Session(engine) as session:
+        with open_session(engine) as session:
             for ballot in session.exec(select(Ballot).where(Ballot.poll_id == poll_id)):
                 entry = (_named_choice(ballot.choice), set(ballot.nonces))
                 rows.setdefault(ballot.voter_id, []).append(entry)
@@ -149,14 +149,12 @@ def _named_choice(stored: dict[str, Any]) -> str:
 
 
 def poll_salt(database_url: str, poll_id: int) -> str:
-    from sqlmodel import Session
-
     from models import Poll
-    from models.db import make_engine
+    from models.db import make_engine, open_session
 
     engine = make_engine(database_url)
     try:
-        with Session(engine) as session:
+        with open_session(engine) as session:
             poll = session.get(Poll, poll_id)
             assert poll is not None
             return poll.salt

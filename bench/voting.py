@@ -50,15 +50,13 @@ class Scene:
 
 def prepare(database_url: str, voters: int) -> Scene:
     """Migrate, then a clerk, a meeting, N checked-in delegates with sessions, an open poll."""
-    from sqlmodel import Session
-
-    from models.db import make_engine
+    from models.db import make_engine, open_session
     from models.migrate import upgrade
 
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with open_session(engine) as session:
             return _populate(session, database_url, voters)
     finally:
         engine.dispose()
@@ -247,15 +245,15 @@ def run_clients(port: int, scene: Scene, processes: int, timeout: float) -> list
 def check(scene: Scene, casts: list[Cast]) -> dict[str, Any]:
     """Stored, lost, double, and whether the tally at closing matches the acknowledged casts."""
     from sqlalchemy import func
-    from sqlmodel import Session, col, select
+    from sqlmodel import col, select
 
     from models import Ballot, Poll
-    from models.db import make_engine
+    from models.db import make_engine, open_session
     from voting import polls
 
     engine = make_engine(scene.database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with open_session(engine) as session:
             rows = session.exec(
                 select(Ballot.voter_id, func.count())
                 .where(Ballot.poll_id == scene.poll_id)

@@ -14,13 +14,11 @@ if TYPE_CHECKING:
 def database() -> Iterator["Session"]:
     """A session on HOP_DATABASE_URL; the engine is disposed when the command is done."""
     # Imported here so `hop --help` does not pay for SQLAlchemy.
-    from sqlmodel import Session
-
-    from models.db import make_engine
+    from models.db import make_engine, open_session
 
     engine = make_engine(get_settings().resolved_database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with open_session(engine) as session:
             yield session
     finally:
         engine.dispose()

@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from models.events import PUBLISH, Publisher
+
 # Connections per engine: web.limits admits fewer HTTP requests than this at once, and short
 # websocket and writer jobs use the rest.
 POOL_SIZE = 10
@@ -87,20 +89,18 @@ def _lower(value: object) -> object:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session for one unit of work; services commit, this closes."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def open_session(engine: Engine, *, publish: Publisher | None = None) -> Iterator[Session]:
+    """A session for one unit of work (a request, a socket's read, a background round); the
+    events it commits go to `publish` when given. Objects stay loaded after the commit.
 
-
-@contextmanager
-def worker_session(engine: Engine) -> Iterator[Session]:
-    """A session for one unit of work in a worker thread. The thread may outlive the app
-    (a cancelled task does not stop its thread): when the engine was disposed meanwhile, the
-    connection went back to the old pool, so close that pool again rather than leak it."""
+    The work may run in a thread that outlives the app (a cancelled task does not stop its
+    thread): when the engine was disposed meanwhile, the connection went back to the old
+    pool, so close that pool again rather than leak it."""
     pool = engine.pool
     try:
         with Session(engine, expire_on_commit=False) as session:
+            if publish is not None:
+                session.info[PUBLISH] = publish
             yield session
     finally:
         if engine.pool is not pool:

@@ -26,16 +26,18 @@ from web.api import reports as reports_api
 from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
 from web.errors import install_error_handlers
+from web.hub import Hub
 from web.i18n import Translator
 from web.limits import ConcurrencyLimit
 from web.mail import start_reminders, stop_reminders
 from web.pages import routes as page_routes
-from web.ratelimit import close as close_rate_limits
+from web.ratelimit import RateLimits
 from web.realtime import attendance as attendance_live
 from web.realtime import ballots as ws_ballots
 from web.realtime import kiosk as ws_kiosk
-from web.realtime import revocation, ws
-from web.realtime.hub import Hub
+from web.realtime import ws
+from web.realtime.ballot_writer import BallotWriter
+from web.realtime.revocation import RevocationWatch
 from web.security import SecurityMiddleware
 from web.settings import Settings, get_settings
 from web.state import AppState
@@ -53,6 +55,7 @@ def build_state(settings: Settings) -> AppState:
         uploads=Uploads.from_settings(settings),
         translator=Translator(),
         hub=Hub(settings.redis_url, settings.redis_channel),
+        rate_limits=RateLimits.from_settings(settings),
     )
 
 
@@ -75,19 +78,22 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         app.state.hop = state
         ws_ballots.install(state)
         attendance_live.install(state)
-        revocation.install(state)
         state.faces = faces.build_face_services(settings, face_pool)
+        state.ballots = ballots = BallotWriter(state)
+        state.revocation = watch = RevocationWatch(state.engine, settings.revocation_check_seconds)
+        state.hub.run_alongside(watch.run_forever)  # stopped with the hub
         await state.hub.start()
         reminders = start_reminders(state.engine, settings)
         deadlines = poll_deadlines.start(state)
         try:
             yield
         finally:
+            await ballots.stop()
             await deadlines.stop()
             await stop_reminders(reminders)
             await state.hub.stop()
             state.faces.close()
-            close_rate_limits(state)
+            state.rate_limits.close()
             state.engine.dispose()
 
     app = FastAPI(

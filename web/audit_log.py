@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core import audit
 from models import Person
+from models.db import open_session
 from web.auth import client_address
 
 log = logging.getLogger("hop.audit")
@@ -53,7 +54,7 @@ async def record_denied(request: Request, detail: str) -> None:
 def _write_denied(request: Request, detail: str) -> None:
     person: Person | None = getattr(request.state, "person", None)
     meeting_id = str(request.path_params.get("meeting_id", ""))
-    with Session(request.app.state.hop.engine) as session:
+    with open_session(request.app.state.hop.engine) as session:
         audit.audit(
             session,
             action="access.denied",

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from meetings import access
 from models import DeviceToken, Meeting, Person
-from models.events import PUBLISH
+from models.db import open_session
 from web import audit_log
 from web.auth import (
     CSRF_COOKIE,
@@ -21,6 +21,7 @@ from web.auth import (
     device_for_token,
     person_for_session,
 )
+from web.i18n import LANG_COOKIE, pick_language
 from web.state import AppState
 
 
@@ -34,18 +35,25 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 def get_session(state: StateDep) -> Iterator[Session]:
     """A session per request; events it commits go to the hub."""
-    with Session(state.engine, expire_on_commit=False) as session:
-        session.info[PUBLISH] = state.hub.publish_threadsafe
+    with open_session(state.engine, publish=state.hub.publish_threadsafe) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_gettext(request: Request) -> Callable[[str], str]:
-    """Translations in the language of the request (?lang=, cookie, browser, default)."""
-    from web.pages.render import language_of  # the page helpers depend on this module
+def language_of(request: Request) -> str:
+    """The language of the request: ?lang=, then the cookie, then the browser, then the default."""
+    return pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        get_state(request).settings.default_language,
+    )
 
+
+def get_gettext(request: Request) -> Callable[[str], str]:
+    """Translations in the language of the request."""
     return get_state(request).translator.gettext(language_of(request))
 
 

@@ -5,7 +5,7 @@ a thread. An image's header is checked before it takes a pool slot, so an empty 
 claimed 30000x30000 image is refused at once.
 """
 
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +20,9 @@ from checkin.errors import EmptyImageError, FacePoolClosedError
 from checkin.gallery import EnrolmentResult, GalleryCache
 from checkin.pool import FacePool
 from checkin.qr import KioskFrame, QrSigner, analyse_kiosk_frame
-from models.events import PUBLISH
+from models.db import open_session as open_db_session
 from web.settings import Settings
-from web.state import AppState
-
-
-@dataclass
-class FaceServices:
-    pool: FacePool
-    cipher: FaceCipher
-    cache: GalleryCache
-    signer: QrSigner
-    owns_pool: bool = True
-
-    def close(self) -> None:
-        if self.owns_pool:
-            self.pool.close()
+from web.state import AppState, FaceServices
 
 
 def build_face_services(settings: Settings, pool: FacePool | None = None) -> FaceServices:
@@ -61,11 +48,9 @@ def services(state: AppState) -> FaceServices:
     return state.faces
 
 
-def open_session(state: AppState) -> Session:
+def open_session(state: AppState) -> AbstractContextManager[Session]:
     """A session whose committed events reach the hub (for use in a thread)."""
-    session = Session(state.engine, expire_on_commit=False)
-    session.info[PUBLISH] = state.hub.publish_threadsafe
-    return session
+    return open_db_session(state.engine, publish=state.hub.publish_threadsafe)
 
 
 def check_image(data: bytes) -> None:

@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("vi", "en")
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+LANG_COOKIE = "hop_lang"
 
 
 def _load(language: str) -> gettext.NullTranslations:

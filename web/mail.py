@@ -10,6 +10,7 @@ from meetings.mail import MailConfig, MailReport, send_invitations
 from meetings.reminders import send_reminders
 from meetings.reply_links import ReplyLinks
 from models import Meeting
+from models.db import open_session
 from web.periodic import Periodic
 from web.settings import Settings
 
@@ -53,7 +54,7 @@ def remind_once(engine: Engine, settings: Settings) -> MailReport | None:
     config = mail_config(settings)
     if config is None:
         return None
-    with Session(engine, expire_on_commit=False) as session:
+    with open_session(engine) as session:
         return send_reminders(
             session=session,
             config=config,

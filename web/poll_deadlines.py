@@ -2,9 +2,7 @@
 
 import logging
 
-from sqlmodel import Session
-
-from models.events import PUBLISH
+from models.db import open_session
 from voting.deadlines import close_due_polls
 from web.periodic import Periodic
 from web.state import AppState
@@ -14,8 +12,7 @@ log = logging.getLogger("hop.voting")
 
 def close_due(state: AppState) -> list[int]:
     """One round: close the polls past their deadline, publishing their events."""
-    with Session(state.engine, expire_on_commit=False) as session:
-        session.info[PUBLISH] = state.hub.publish_threadsafe
+    with open_session(state.engine, publish=state.hub.publish_threadsafe) as session:
         closed = close_due_polls(session=session)
     if closed:
         log.info("Closed at their deadline: polls %s", closed)

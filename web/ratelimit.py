@@ -11,15 +11,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from core.errors import HopError
+from web.settings import Rate, Settings
 
-if TYPE_CHECKING:  # settings validate rates with Rate.parse: no import cycle at run time
-    from web.settings import Settings
-    from web.state import AppState
-
-KEY = "rate_limits"
 SWEEP_EVERY = 4096  # keys: forget idle ones once the table grows by this much
 
 
@@ -33,25 +29,6 @@ class RateLimitedError(HopError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
-
-
-@dataclass(frozen=True)
-class Rate:
-    """`count` events per `seconds`; count 0 turns the limit off."""
-
-    count: int
-    seconds: float
-
-    @classmethod
-    def parse(cls, text: str) -> "Rate":
-        """ "5/60" is five per minute; "off" (or "0/1") is no limit."""
-        if text.strip().lower() == "off":
-            return cls(0, 1.0)
-        count, _, seconds = text.partition("/")
-        rate = cls(int(count), float(seconds))
-        if rate.count < 0 or rate.seconds <= 0:
-            raise ValueError(f"not a rate: {text!r} (write COUNT/SECONDS, e.g. 5/60, or off)")
-        return rate
 
 
 class Limiter:
@@ -123,7 +100,7 @@ class RateLimits:
     client: Any = None  # the Redis client, when shared
 
     @classmethod
-    def from_settings(cls, settings: "Settings") -> "RateLimits":
+    def from_settings(cls, settings: Settings) -> "RateLimits":
         rates = {
             "login_account": Rate.parse(settings.login_account_rate),
             "login_address": Rate.parse(settings.login_address_rate),
@@ -147,19 +124,10 @@ class RateLimits:
             self.client.close()
 
 
-def limits(state: "AppState") -> RateLimits:
-    """The app's limits, made from its settings on first use."""
-    found = state.extras.get(KEY)
-    if not isinstance(found, RateLimits):
-        found = state.extras[KEY] = RateLimits.from_settings(state.settings)
-    return found
+class Limited(Protocol):
+    """What the checks need of the app's state (web.state.AppState, which builds on this)."""
 
-
-def close(state: "AppState") -> None:
-    """Let go of the Redis connections, if any (at shutdown)."""
-    found = state.extras.pop(KEY, None)
-    if isinstance(found, RateLimits):
-        found.close()
+    rate_limits: RateLimits
 
 
 def seconds(wait: float) -> int:
@@ -185,10 +153,10 @@ def _refuse(message: str, wait: float, gettext: Gettext) -> RateLimitedError:
 
 
 def check_login(
-    state: "AppState", *, username: str, address: str, gettext: Gettext = _english
+    state: Limited, *, username: str, address: str, gettext: Gettext = _english
 ) -> None:
     """Before checking a password: refuse while the account or the address is locked out."""
-    found = limits(state)
+    found = state.rate_limits
     waits = [
         found.login_account.retry_after(f"account:{username.lower()}"),
         found.login_address.retry_after(f"address:{address}"),
@@ -198,26 +166,26 @@ def check_login(
         raise _refuse(LOGIN_MESSAGE, wait, gettext)
 
 
-def login_failed(state: "AppState", *, username: str, address: str) -> None:
-    found = limits(state)
+def login_failed(state: Limited, *, username: str, address: str) -> None:
+    found = state.rate_limits
     found.login_account.hit(f"account:{username.lower()}")
     found.login_address.hit(f"address:{address}")
 
 
-def login_succeeded(state: "AppState", *, username: str) -> None:
+def login_succeeded(state: Limited, *, username: str) -> None:
     """A successful login clears the account's failures (not the address's)."""
-    limits(state).login_account.reset(f"account:{username.lower()}")
+    state.rate_limits.login_account.reset(f"account:{username.lower()}")
 
 
 async def check_kiosk_frame(
-    state: "AppState", *, device_key: str, gettext: Gettext = _english
+    state: Limited, *, device_key: str, gettext: Gettext = _english
 ) -> None:
-    wait = await limits(state).kiosk_frame.ahit(f"kiosk:{device_key}")
+    wait = await state.rate_limits.kiosk_frame.ahit(f"kiosk:{device_key}")
     if wait is not None:
         raise _refuse(FRAME_MESSAGE, wait, gettext)
 
 
-async def check_ballot(state: "AppState", *, voter_id: int, gettext: Gettext = _english) -> None:
-    wait = await limits(state).ballot.ahit(f"voter:{voter_id}")
+async def check_ballot(state: Limited, *, voter_id: int, gettext: Gettext = _english) -> None:
+    wait = await state.rate_limits.ballot.ahit(f"voter:{voter_id}")
     if wait is not None:
         raise _refuse(BALLOT_MESSAGE, wait, gettext)

@@ -1,6 +1,7 @@
 """Settings from the environment (prefix HOP_), validated once at start-up."""
 
 import secrets
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -16,6 +17,25 @@ DEFAULT_DOCUMENT_TYPES = (
     "image/png",
     "image/jpeg",
 )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` events per `seconds`; count 0 turns the limit off."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """ "5/60" is five per minute; "off" (or "0/1") is no limit."""
+        if text.strip().lower() == "off":
+            return cls(0, 1.0)
+        count, _, seconds = text.partition("/")
+        rate = cls(int(count), float(seconds))
+        if rate.count < 0 or rate.seconds <= 0:
+            raise ValueError(f"not a rate: {text!r} (write COUNT/SECONDS, e.g. 5/60, or off)")
+        return rate
 
 
 class Settings(BaseSettings):
@@ -38,8 +58,8 @@ class Settings(BaseSettings):
     # A meeting is quorate when this share of the members with a voting right is present
     # (Vietnamese People's Councils: two thirds).
     meeting_quorum: str = "2/3"
-    # Rate limits, COUNT/SECONDS or "off" (web.ratelimit): failed logins per account and per
-    # client address, kiosk frames per device, ballots per voter.
+    # Rate limits, COUNT/SECONDS or "off" (Rate; enforced by web.ratelimit): failed logins per
+    # account and per client address, kiosk frames per device, ballots per voter.
     login_account_rate: str = "5/60"
     login_address_rate: str = "20/60"
     kiosk_frame_rate: str = "10/1"
@@ -89,8 +109,6 @@ class Settings(BaseSettings):
     @field_validator("login_account_rate", "login_address_rate", "kiosk_frame_rate", "ballot_rate")
     @classmethod
     def _rate(cls, value: str) -> str:
-        from web.ratelimit import Rate
-
         try:
             Rate.parse(value)
         except ValueError:

@@ -3,7 +3,7 @@
 import asyncio
 
 from models.events import CommittedEvent
-from web.realtime.hub import PING, REORDER_WAIT, Client, Delivery, Hub
+from web.hub import PING, REORDER_WAIT, Client, Delivery, Hub
 
 
 def event(seq: int, meeting_id: int = 1) -> CommittedEvent:

@@ -14,7 +14,7 @@ from meetings import live, scheduling
 from models import Meeting, MeetingStatus, Person, Role
 from models.events import PUBLISH, CommittedEvent, record_event
 from tests.factories import invite, login, make_meeting, make_person, pdf_bytes, receive_until
-from web.realtime.hub import Client, Delivery, Hub
+from web.hub import Client, Delivery, Hub
 
 ORIGIN = {"origin": "http://testserver"}
 

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from models.base import as_utc
-from web.i18n import LANGUAGE_NAMES, pick_language
+from web.deps import language_of
+from web.i18n import LANG_COOKIE, LANGUAGE_NAMES
 from web.state import AppState
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
-LANG_COOKIE = "hop_lang"
 # Vietnam keeps UTC+7 all year (no daylight saving); times are stored in UTC.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
@@ -72,16 +72,6 @@ def format_size(size: int) -> str:
 TEMPLATES.env.filters["datetime"] = format_datetime
 TEMPLATES.env.filters["datetime_local"] = datetime_local
 TEMPLATES.env.filters["filesize"] = format_size
-
-
-def language_of(request: Request) -> str:
-    state: AppState = request.app.state.hop
-    return pick_language(
-        request.query_params.get("lang"),
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
-        state.settings.default_language,
-    )
 
 
 def _language_urls(request: Request) -> dict[str, str]:

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from checkin.attendance import attendance_counts
 from models import Meeting
+from models.db import open_session
 from voting.rules import quorum_met, quorum_required
 from web.state import AppState
 
@@ -32,7 +33,7 @@ def attendance_summary(
 
 
 def _compute(engine: Engine, meeting_id: int, fraction: tuple[int, int]) -> dict[str, Any] | None:
-    with Session(engine) as session:
+    with open_session(engine) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return None

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from starlette.concurrency import run_in_threadpool
 
 from models import BallotAck, BallotCast
-from models.db import worker_session
-from models.events import PUBLISH
+from models.db import open_session
 from voting.batch import Outcome, PendingCast, cast_ballots
-from web.state import AppState
+from web.state import AppState, BallotQueue
 
 MAX_BATCH = 500
-KEY = "ballot_writer"
 
 
 @dataclass
@@ -78,6 +76,11 @@ class BallotWriter:
         if self.queues.get(poll_id) is queue:
             del self.queues[poll_id]
 
+    async def stop(self) -> None:
+        """Wait for the casts queued so far to be written (at shutdown, before the engine goes)."""
+        workers = [queue.worker for queue in self.queues.values() if queue.worker is not None]
+        await asyncio.gather(*workers, return_exceptions=True)
+
     @staticmethod
     def _fail_pending(queue: _Queue) -> None:
         while queue.pending:
@@ -86,14 +89,13 @@ class BallotWriter:
                 future.set_exception(RuntimeError("The ballot writer stopped"))
 
     def _write(self, poll_id: int, casts: list[PendingCast]) -> list[Outcome]:
-        with worker_session(self.state.engine) as session:
-            session.info[PUBLISH] = self.state.hub.publish_threadsafe
+        publish = self.state.hub.publish_threadsafe
+        with open_session(self.state.engine, publish=publish) as session:
             return cast_ballots(session=session, poll_id=poll_id, casts=casts)
 
 
-def writer(state: AppState) -> BallotWriter:
-    """The app's ballot writer, made on first use."""
-    found = state.extras.get(KEY)
-    if not isinstance(found, BallotWriter):
-        found = state.extras[KEY] = BallotWriter(state)
-    return found
+def writer(state: AppState) -> BallotQueue:
+    """The app's ballot writer (made by the lifespan)."""
+    if state.ballots is None:
+        raise RuntimeError("The ballot writer is not running")
+    return state.ballots

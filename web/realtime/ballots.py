@@ -12,12 +12,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from models import BallotCast
-from models.db import worker_session
+from models.db import open_session
 from voting import tally
 from voting.errors import InvalidBallotError, NotEligibleError
 from web import ratelimit
 from web.realtime import ballot_writer
-from web.realtime.ws import Viewer, ws_error
+from web.realtime.ws import ws_error
+from web.sockets import Viewer
 from web.state import AppState
 
 PROGRESS_EVENTS = ("poll.opened", "poll.ballot", "poll.closed")
@@ -79,5 +80,5 @@ class ProgressComputer:
         return {**data, "done": done, "version": done, "total": max(data["total"], done)}
 
     def _read(self, poll_id: int) -> dict[str, Any] | None:
-        with worker_session(self.state.engine) as session:
+        with open_session(self.state.engine) as session:
             return tally.progress(session=session, poll_id=poll_id)

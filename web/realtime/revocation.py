@@ -10,8 +10,6 @@ sockets within about a second, with or without Redis.
 import asyncio
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -19,32 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from models import DeviceToken, LoginSession
 from models.base import as_utc, utcnow
-from models.db import worker_session
-from web.auth import token_hash
-from web.state import AppState
+from models.db import open_session
+from web.sockets import Credential, Revocable
+from web.state import AppState, SocketWatch
 
 log = logging.getLogger("hop.revocation")
 CHUNK = 500  # bound the size of each IN (...) list
-
-
-class Revocable(Protocol):
-    def revoke(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Credential:
-    """What authenticated a socket: a device token (by id) or a login (by its token's hash)."""
-
-    kind: str  # "device" or "session"
-    key: str
-
-    @classmethod
-    def device(cls, device_id: int) -> "Credential":
-        return cls("device", str(device_id))
-
-    @classmethod
-    def session(cls, token: str) -> "Credential":
-        return cls("session", token_hash(token))
 
 
 class RevocationWatch:
@@ -90,8 +68,8 @@ def invalid_credentials(engine: Engine, credentials: list[Credential]) -> set[Cr
     """Those no longer valid: revoked or deleted devices, ended or expired logins (blocking)."""
     devices = {int(c.key): c for c in credentials if c.kind == "device"}
     sessions = {c.key: c for c in credentials if c.kind == "session"}
-    # A check cancelled at shutdown goes on in its thread: worker_session copes.
-    with worker_session(engine) as session:
+    # A check cancelled at shutdown goes on in its thread: open_session copes.
+    with open_session(engine) as session:
         live_devices = set(_live_devices(session, list(devices)))
         live_sessions = set(_live_sessions(session, list(sessions)))
     return {c for key, c in devices.items() if key not in live_devices} | {
@@ -117,15 +95,6 @@ def _live_sessions(session: Session, hashes: list[str]) -> Iterable[str]:
         yield from (key for key, expires in session.exec(query) if as_utc(expires) >= now)
 
 
-def install(state: AppState) -> RevocationWatch:
-    """One watch per app, run by the hub for as long as the hub runs."""
-    watch = RevocationWatch(state.engine, state.settings.revocation_check_seconds)
-    state.extras["revocation"] = watch
-    state.hub.run_alongside(watch.run_forever)
-    return watch
-
-
-def watch_of(state: AppState | None) -> RevocationWatch | None:
+def watch_of(state: AppState | None) -> SocketWatch | None:
     """The app's watch; None for a connection built without an app (unit tests)."""
-    watch = state.extras.get("revocation") if state is not None else None
-    return watch if isinstance(watch, RevocationWatch) else None
+    return state.revocation if state is not None else None

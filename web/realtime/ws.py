@@ -8,8 +8,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,15 +16,17 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from meetings import access, live
-from models import Meeting, Person
+from models import Meeting
+from models.db import open_session
 from web.auth import (
     SESSION_COOKIE,
     DeviceRefusedError,
     device_for_meeting,
     person_for_session,
 )
+from web.hub import Client, Delivery, Notice
 from web.realtime import revocation
-from web.realtime.hub import Client, Delivery, Notice
+from web.sockets import Credential, Viewer
 from web.state import AppState
 
 log = logging.getLogger("hop.ws")
@@ -36,22 +36,6 @@ IDLE_TIMEOUT_SECONDS = 60.0
 CLOSE_POLICY = 1008
 CLOSE_TOO_SLOW = 4008
 CLOSE_REVOKED = 4001
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is on the other end: a person (by id) or a device."""
-
-    person: Person | None
-    device_id: int | None
-    is_manager: bool
-
-    @property
-    def label(self) -> str:
-        return f"person:{self.person.id}" if self.person else f"device:{self.device_id}"
-
-
-MessageHandler = Callable[[AppState, Viewer, int, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str], *, by_cookie: bool) -> bool:
@@ -100,7 +84,7 @@ def open_meeting(
 ) -> tuple[Viewer, Backlog] | None:
     """Who is connecting and what to send them first, in one session and one thread hop
     (blocking); None when they may not follow this meeting."""
-    with Session(state.engine, expire_on_commit=False) as session:
+    with open_session(state.engine) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return None
@@ -112,7 +96,7 @@ def open_meeting(
 
 def load_backlog(state: AppState, meeting_id: int, after: int | None, viewer: Viewer) -> Backlog:
     """Messages to send first, and the sequence they bring the client to (blocking)."""
-    with Session(state.engine, expire_on_commit=False) as session:
+    with open_session(state.engine) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return [], 0
@@ -158,11 +142,11 @@ async def meeting_socket(websocket: WebSocket, meeting_id: int, after: int | Non
     await Connection(state, websocket, viewer, client).run(backlog)
 
 
-def credential_of(websocket: WebSocket, viewer: Viewer) -> revocation.Credential:
+def credential_of(websocket: WebSocket, viewer: Viewer) -> Credential:
     """What the socket was let in by, so that revoking it closes the socket."""
     if viewer.device_id is not None:
-        return revocation.Credential.device(viewer.device_id)
-    return revocation.Credential.session(websocket.cookies.get(SESSION_COOKIE, ""))
+        return Credential.device(viewer.device_id)
+    return Credential.session(websocket.cookies.get(SESSION_COOKIE, ""))
 
 
 class Connection:
@@ -184,7 +168,6 @@ class Connection:
         self.client.on_overflow = lambda: self._stop(sender, CLOSE_TOO_SLOW)
         if self.client.overflowed:  # while the handshake was still reading the log
             self.client.on_overflow()
-        self.state.connections.add(self)
         watch = revocation.watch_of(self.state)
         credential = credential_of(self.websocket, self.viewer)
         if watch is not None:
@@ -195,7 +178,6 @@ class Connection:
             if watch is not None:
                 watch.forget(credential, self)
             hub.leave(self.client)
-            self.state.connections.discard(self)
             for task in (sender, receiver):
                 task.cancel()
             for task in (sender, receiver):
