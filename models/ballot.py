@@ -14,7 +14,8 @@ from pydantic import field_validator
 from sqlalchemy import JSON, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import utcnow
+from models.base import MAX_ID, utcnow
+from models.text import refuse_nul
 
 
 def random_id() -> str:
@@ -81,12 +82,21 @@ class BallotCast(SQLModel):
     text: str | None = Field(default=None, max_length=5000)
     agree: bool | None = None
     nonce: str = Field(schema_extra={"pattern": NONCE_PATTERN})
-    on_behalf_of: int | None = None
+    on_behalf_of: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+    _no_nul = field_validator("choice", "choices", "text", "nonce")(refuse_nul)
 
     @field_validator("text", mode="before")
     @classmethod
     def _strip(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else value
+
+
+class BallotMessage(BallotCast):
+    """A ballot sent over the meeting websocket: the poll it is for travels with it (over HTTP
+    it is in the path). Checked like its HTTP twin, so a bad field is an error naming it."""
+
+    poll_id: int = Field(ge=1, le=MAX_ID, schema_extra={"strict": True})
 
 
 class BallotAck(SQLModel):

@@ -2,6 +2,10 @@
 
 from datetime import UTC, datetime
 
+# The largest id (or count) both databases store: a 64-bit signed integer. Input beyond it is
+# refused as invalid, over HTTP and over the websockets alike.
+MAX_ID = 2**63 - 1
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, create_engine
 
 from models.events import PUBLISH, Publisher
@@ -17,6 +18,11 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 20
 REQUEST_LIMIT = 20
 _FULL_SYNC = "hop_full_sync"
+# What a database refuses as bad input, not a fault: an id or count beyond its integers
+# (SQLite raises OverflowError) or a value PostgreSQL refuses (DataError: out of range, a NUL
+# character). HTTP (web.errors) and the websockets (web.realtime.ws) answer both with a 422.
+OUT_OF_RANGE = (OverflowError, DataError)
+OUT_OF_RANGE_DETAIL = "A number is out of range or a text holds a character that cannot be stored"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

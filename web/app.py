@@ -25,7 +25,7 @@ from web.api import polls as polls_api
 from web.api import reports as reports_api
 from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
-from web.errors import install_error_handlers
+from web.errors import InternalErrors, install_error_handlers
 from web.hub import Hub
 from web.i18n import Translator
 from web.limits import ConcurrencyLimit
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     )
     app.add_middleware(ConcurrencyLimit, limit=REQUEST_LIMIT)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
+    app.add_middleware(InternalErrors)  # outermost of ours: errors of the others too
     install_error_handlers(app)
     api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
     for module in (

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from core import audit
 from models import Person
 from models.db import open_session
-from web.auth import client_address
+from web.auth import SESSION_COOKIE, client_address, person_for_session
 
 log = logging.getLogger("hop.audit")
 
@@ -52,9 +52,12 @@ async def record_denied(request: Request, detail: str) -> None:
 
 
 def _write_denied(request: Request, detail: str) -> None:
-    person: Person | None = getattr(request.state, "person", None)
     meeting_id = str(request.path_params.get("meeting_id", ""))
     with open_session(request.app.state.hop.engine) as session:
+        # Who asked is read again here, in this session: the request's own session may be
+        # closed and rolled back by now, its Person expired and detached (a race that once
+        # lost the audit row to a DetachedInstanceError).
+        person = person_for_session(session, request.cookies.get(SESSION_COOKIE))
         audit.audit(
             session,
             action="access.denied",

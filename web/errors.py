@@ -5,10 +5,12 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import HopError
+from models.db import OUT_OF_RANGE, OUT_OF_RANGE_DETAIL
 from web.api_schema import document_errors
 from web.audit_log import record_denied
 
@@ -75,18 +77,57 @@ async def handle_validation_error(request: Request, error: Exception) -> Respons
 
 
 async def handle_out_of_range(request: Request, error: Exception) -> Response:
-    # An id or count beyond the database's integers (SQLite raises OverflowError), or a value
-    # PostgreSQL refuses (DataError: out of range, a NUL character): bad input, not a fault.
-    detail = "A number is out of range or a text holds a character that cannot be stored"
     if _wants_json(request):
-        return JSONResponse({"error": "ValidationError", "detail": detail}, status_code=422)
-    return _error_page(request, 422, detail)
+        body = {"error": "ValidationError", "detail": OUT_OF_RANGE_DETAIL}
+        return JSONResponse(body, status_code=422)
+    return _error_page(request, 422, OUT_OF_RANGE_DETAIL)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HopError, handle_hop_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
-    app.add_exception_handler(OverflowError, handle_out_of_range)
-    app.add_exception_handler(DataError, handle_out_of_range)
+    for kind in OUT_OF_RANGE:
+        app.add_exception_handler(kind, handle_out_of_range)
     document_errors(app)
+
+
+INTERNAL_DETAIL = "Something went wrong on the server; the error was logged"
+
+
+class InternalErrors:
+    """The last net under every HTTP request: an unexpected error is logged and answered with a
+    500 of ours, and the connection stays usable. Starlette's own net answers too but then
+    re-raises, and uvicorn closes the keep-alive connection: the client's next request on it
+    was reset."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # half a response is out: only closing the connection ends it
+            await _internal_error(Request(scope))(scope, receive, send)
+
+
+def _internal_error(request: Request) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": "InternalError", "detail": INTERNAL_DETAIL}, status_code=500)
+    try:
+        return _error_page(request, 500, INTERNAL_DETAIL)
+    except Exception:  # the page itself may be what fails
+        return PlainTextResponse(INTERNAL_DETAIL, status_code=500)

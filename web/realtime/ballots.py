@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from models import BallotCast
+from models import BallotMessage
 from models.db import open_session
 from voting import tally
 from voting.errors import InvalidBallotError, NotEligibleError
@@ -43,20 +43,17 @@ async def handle_ballot(
         await ratelimit.check_ballot(state, voter_id=viewer.person.id)
     except ratelimit.RateLimitedError as error:
         return {**ws_error(error, message), "retry_after": error.retry_after}
-    poll_id = message.get("poll_id")
-    if not isinstance(poll_id, int) or isinstance(poll_id, bool):
-        raise InvalidBallotError("poll_id must be a number", field="poll_id")
     cast = parse_ballot(message)
     ack = await ballot_writer.writer(state).cast(
-        person_id=viewer.person.id, poll_id=poll_id, cast=cast, meeting_id=meeting_id
+        person_id=viewer.person.id, poll_id=cast.poll_id, cast=cast, meeting_id=meeting_id
     )
     return {"type": "ballot.ack", **ack.model_dump(mode="json")}
 
 
-def parse_ballot(message: dict[str, Any]) -> BallotCast:
-    """The ballot fields of a message, or InvalidBallotError naming the first problem."""
+def parse_ballot(message: dict[str, Any]) -> BallotMessage:
+    """The ballot of a message, or InvalidBallotError naming the first problem."""
     try:
-        return BallotCast.model_validate(message)
+        return BallotMessage.model_validate(message)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from meetings import access, live
 from models import Meeting
-from models.db import open_session
+from models.db import OUT_OF_RANGE, OUT_OF_RANGE_DETAIL, open_session
 from web.auth import (
     SESSION_COOKIE,
     DeviceRefusedError,
@@ -275,5 +275,7 @@ def ws_error(error: Exception, message: dict[str, Any]) -> dict[str, Any]:
             "detail": error.detail,
             "status": error.status_code,
         }
+    if isinstance(error, OUT_OF_RANGE):
+        return {**reply, "error": "ValidationError", "detail": OUT_OF_RANGE_DETAIL, "status": 422}
     log.exception("websocket handler failed")
     return {**reply, "error": "InternalError", "detail": "Something went wrong"}
