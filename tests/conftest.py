@@ -1,7 +1,11 @@
-"""Each test gets a migrated database of its own: a copy of a template on SQLite, or the
-PostgreSQL test database emptied (HOP_TEST_DATABASE_URL) - and a data folder of its own."""
+"""The fixtures every test folder shares.
 
-import os
+Each test gets a migrated database of its own: a copy of a template on SQLite, or the
+PostgreSQL test database emptied (HOP_TEST_DATABASE_URL) - and a data folder of its own.
+Service tests get a plain `session` on that database; tests that drive the app ask for
+`client`, whose lifespan runs on the same database. Data is built with tests/factories.py.
+"""
+
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -11,30 +15,30 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 import meetings.passwords
+from models import Meeting, Person, Role
 from models.db import make_engine
 from models.migrate import upgrade
+from tests.faces import FACES, missing_faces
+from tests.factories import (
+    PG_URL,
+    REDIS_URL,
+    Room,
+    empty_postgres,
+    login,
+    make_meeting,
+    make_room,
+    make_user,
+    reset_postgres,
+)
 from web.app import create_app
 from web.settings import Settings
 
 # Real argon2 parameters cost ~50 ms a hash; tests need the behaviour, not the cost.
 meetings.passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-PG_URL = os.environ.get("HOP_TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("HOP_TEST_REDIS_URL", "")
-FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
-
-
-def reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -49,18 +53,10 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
-def _empty_postgres(url: str) -> None:
-    engine = make_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> str:
     if PG_URL:
-        _empty_postgres(PG_URL)
+        empty_postgres(PG_URL)
         return PG_URL
     target = tmp_path / "hop.db"
     shutil.copyfile(database_template, target)
@@ -103,15 +99,52 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def engine(client: TestClient) -> Engine:
-    engine: Engine = client.app.state.hop.engine  # type: ignore[attr-defined]
-    return engine
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test's database, made as the app makes its own, without the app."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
+    """A plain session for service tests; it starts no app (ask for `client` for that)."""
     with Session(engine, expire_on_commit=False) as db_session:
         yield db_session
+
+
+@pytest.fixture
+def clerk(session: Session) -> Person:
+    """A member of the secretariat: creates the meetings, manages people and documents."""
+    return make_user(session, role=Role.secretariat, full_name="Trần Thị Thư Ký")
+
+
+@pytest.fixture
+def clerk_client(client: TestClient, clerk: Person) -> TestClient:
+    """The client, logged in as the clerk."""
+    return login(client, clerk)
+
+
+@pytest.fixture
+def meeting(session: Session, clerk: Person) -> Meeting:
+    """A draft meeting in three days, created by the clerk, with one agenda item."""
+    return make_meeting(session, creator=clerk)
+
+
+@pytest.fixture
+def room(session: Session) -> Room:
+    """Five delegates and the chair, all with a voting right and checked in."""
+    return make_room(session)
+
+
+@pytest.fixture(scope="session")
+def faces() -> Path:
+    """The face photos; when they are missing every test that needs them fails with one
+    message (a skip would let CI pass without ever checking a face)."""
+    problem = missing_faces()
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    return FACES
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -3,6 +3,9 @@
 import functools
 import io
 import itertools
+import os
+import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,12 +13,17 @@ from typing import Any
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlmodel import Session
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
 
+from checkin import attendance
 from meetings import documents, people, scheduling
 from meetings.documents import Uploads
 from models import (
     AgendaItemCreate,
+    AttendanceMethod,
+    BallotAck,
+    BallotCast,
     Document,
     Invitation,
     InvitationCreate,
@@ -24,10 +32,17 @@ from models import (
     MeetingRole,
     Person,
     PersonCreate,
+    Poll,
+    PollCreate,
     Role,
 )
 from models.base import utcnow
+from models.db import make_engine
+from voting import ballots, polls
 
+# The databases and Redis the tests run on: SQLite files unless these name a server.
+PG_URL = os.environ.get("HOP_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("HOP_TEST_REDIS_URL", "")
 PASSWORD = "correct-horse-42"
 _counter = itertools.count(1)
 
@@ -208,3 +223,105 @@ def make_user(
     session.add(person)
     session.commit()
     return person
+
+
+# The test databases.
+
+
+def reset_postgres(url: str) -> None:
+    """Drop every table (and the migrations' bookkeeping) of a PostgreSQL database."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def empty_postgres(url: str) -> None:
+    """Empty every table of a migrated PostgreSQL database, keeping the schema."""
+    engine = make_engine(url)
+    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# A meeting room for the voting tests: a clerk, a chair, delegates with a voting right,
+# check-in through the attendance service, and helpers to draft polls and cast ballots.
+
+
+def nonce() -> str:
+    return uuid.uuid4().hex
+
+
+def seat(
+    session: Session,
+    meeting: Meeting,
+    person: Person,
+    *,
+    voting_right: bool = True,
+    role: MeetingRole = MeetingRole.delegate,
+) -> None:
+    """Invite a person to the meeting."""
+    data = InvitationCreate(person_id=person.id or 0, role=role, voting_right=voting_right)
+    scheduling.invite(session=session, meeting=meeting, data=data)
+
+
+def check_in(session: Session, meeting: Meeting, *people: Person) -> None:
+    for person in people:
+        attendance.record_check_in(
+            session=session,
+            meeting=meeting,
+            person_id=person.id or 0,
+            method=AttendanceMethod.manual,
+        )
+
+
+def check_out(session: Session, meeting: Meeting, *people: Person) -> None:
+    for person in people:
+        attendance.record_check_out(session=session, meeting=meeting, person_id=person.id or 0)
+
+
+@dataclass
+class Room:
+    """A meeting with its clerk, chair and delegates (all with a voting right)."""
+
+    session: Session
+    meeting: Meeting
+    clerk: Person
+    chair: Person
+    delegates: list[Person] = field(default_factory=list)
+
+    def poll(self, **fields: Any) -> Poll:
+        """A draft poll; a yes/no vote unless the fields say otherwise."""
+        data = PollCreate.model_validate({"title": "Thông qua nghị quyết", **fields})
+        return polls.create_poll(
+            session=self.session, meeting=self.meeting, data=data, creator=self.clerk
+        )
+
+    def open(self, **fields: Any) -> Poll:
+        return polls.open_poll(session=self.session, poll=self.poll(**fields))
+
+    def cast(self, poll: Poll, voter: Person, **fields: Any) -> BallotAck:
+        body = {"nonce": nonce(), **fields}
+        return ballots.cast_ballot(
+            session=self.session, poll=poll, voter=voter, cast=BallotCast.model_validate(body)
+        )
+
+    def present(self, *people: Person) -> None:
+        check_in(self.session, self.meeting, *people)
+
+
+def make_room(session: Session, delegates: int = 5, *, present: bool = True) -> Room:
+    clerk = make_user(session, role=Role.secretariat)
+    chair = make_user(session)
+    meeting = make_meeting(session, creator=clerk, chair=chair)
+    seat(session, meeting, chair, role=MeetingRole.chair)
+    room = Room(session=session, meeting=meeting, clerk=clerk, chair=chair)
+    for _ in range(delegates):
+        person = make_user(session)
+        seat(session, meeting, person)
+        room.delegates.append(person)
+    if present:
+        room.present(chair, *room.delegates)
+    return room

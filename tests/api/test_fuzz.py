@@ -27,16 +27,17 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlmodel import Session
 
 from models import Role
-from tests.conftest import PG_URL, _empty_postgres
 from tests.factories import (
+    PG_URL,
     assert_error,
+    empty_postgres,
     login,
     make_document,
     make_meeting,
     make_person,
+    make_room,
     make_user,
 )
-from tests.voting.conftest import make_room
 from web.app import create_app
 from web.settings import Settings
 
@@ -73,7 +74,7 @@ class Fuzzed:
 
 def _database(database_template: str, folder: Path) -> str:
     if PG_URL:
-        _empty_postgres(PG_URL)
+        empty_postgres(PG_URL)
         return PG_URL
     shutil.copyfile(database_template, folder / "hop.db")
     return f"sqlite:///{folder / 'hop.db'}"

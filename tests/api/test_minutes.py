@@ -12,9 +12,8 @@ from sqlmodel import Session, col, select
 from demo.council import load_demo
 from models import Invitation, Meeting, Person, Reply, Role
 from records import minutes
-from tests.factories import assert_error, login, make_meeting, make_user
+from tests.factories import assert_error, check_in, login, make_meeting, make_user, nonce
 from tests.meetings.test_minutes import Scene, stage_meeting
-from tests.voting.conftest import check_in, nonce
 from web.settings import Settings
 
 DEMO_PASSWORD = "mat-khau-thu-nghiem"

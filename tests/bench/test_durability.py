@@ -6,7 +6,7 @@ the closing tally counts exactly the stored ballots. The full run is `python -m 
 import pytest
 
 from bench.durability import run_database
-from tests.conftest import PG_URL
+from tests.factories import PG_URL
 
 KIND = "postgresql" if PG_URL else "sqlite"
 # A database of its own on the test server: the suite's tests empty theirs meanwhile.

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +16,20 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
-from bench._servers import Server as BenchServer
 from bench._servers import free_port, hop_env
+from tests.browser.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PASSWORD,
+    ROOT,
+    SECRET_KEY,
+    NewContext,
+    Server,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-]
 PG_URL = os.environ.get("HOP_TEST_DATABASE_URL", "")
-PASSWORD = "browser-demo-2026"
-SECRET_KEY = "browser-test-secret-key-0123456789-abcdefghij"
-DESKTOP = {"width": 1280, "height": 800}
-TABLET = {"width": 1024, "height": 768}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,14 +41,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     shots = [item for item in items if item.path.name == "test_screenshots.py"]
     rest = [item for item in items if item.path.name != "test_screenshots.py"]
     items[:] = [*rest[:first], *shots, *rest[first:]]
-
-
-class Server(BenchServer):
-    """The bench's uvicorn process, ready when started (the journeys restart it mid-test)."""
-
-    def start(self) -> None:
-        super().start()
-        self.wait_ready()
 
 
 def _conninfo(url: URL) -> str:
@@ -123,9 +112,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
-
-
-NewContext = Callable[..., BrowserContext]
 
 
 @pytest.fixture

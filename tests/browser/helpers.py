@@ -1,4 +1,5 @@
-"""What the browser journeys share: logging in, a small PDF, and the secretariat's API calls."""
+"""What the browser journeys share: the browser and server settings, logging in, a small PDF,
+and the secretariat's API calls."""
 
 import io
 from collections.abc import Callable
@@ -8,7 +9,29 @@ from typing import Any
 
 from playwright.sync_api import APIRequestContext, BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import PASSWORD
+from bench._servers import Server as BenchServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+]
+PASSWORD = "browser-demo-2026"
+SECRET_KEY = "browser-test-secret-key-0123456789-abcdefghij"
+DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 1024, "height": 768}
+NewContext = Callable[..., BrowserContext]
+
+
+class Server(BenchServer):
+    """The bench's uvicorn process, ready when started (the journeys restart it mid-test)."""
+
+    def start(self) -> None:
+        super().start()
+        self.wait_ready()
 
 
 def pdf_bytes(text: str) -> bytes:

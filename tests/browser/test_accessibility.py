@@ -5,9 +5,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import DESKTOP, TABLET, NewContext
 from tests.browser.helpers import (
+    DESKTOP,
+    TABLET,
     THEMATIC,
+    NewContext,
     Secretariat,
     api_log_in,
     expect_live,

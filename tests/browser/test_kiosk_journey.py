@@ -11,13 +11,22 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, WebSocket, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, NewContext, Server
 from tests.browser.fake_camera import Clip, Still, write_y4m
-from tests.browser.helpers import Secretariat, expect_live, mark_page, wait_until
+from tests.browser.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    NewContext,
+    Secretariat,
+    Server,
+    expect_live,
+    mark_page,
+    wait_until,
+)
 from tests.browser.test_screenshots import shoot
-from tests.conftest import FACES
+from tests.faces import FACES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("faces")]  # photos of shared/faces
 
 PEOPLE, PROBES = FACES / "people", FACES / "probes"
 # Invited and enrolled: each is shown to the camera (the last one only in the video).

@@ -3,9 +3,10 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import TABLET, NewContext
 from tests.browser.helpers import (
+    TABLET,
     THEMATIC,
+    NewContext,
     Secretariat,
     api_log_in,
     expect_live,

@@ -7,8 +7,14 @@ import re
 import pytest
 from playwright.sync_api import WebSocket, expect
 
-from tests.browser.conftest import NewContext, Server
-from tests.browser.helpers import Secretariat, document_item, expect_not_reloaded, open_room
+from tests.browser.helpers import (
+    NewContext,
+    Secretariat,
+    Server,
+    document_item,
+    expect_not_reloaded,
+    open_room,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,17 @@
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
-from tests.browser.conftest import DESKTOP, ROOT, TABLET, NewContext
-from tests.browser.helpers import THEMATIC, Secretariat, api_log_in, expect_live, wait_until
+from tests.browser.helpers import (
+    DESKTOP,
+    ROOT,
+    TABLET,
+    THEMATIC,
+    NewContext,
+    Secretariat,
+    api_log_in,
+    expect_live,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -9,11 +9,10 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import FilePayload, Page, Route, expect
 
-from tests.browser.conftest import TABLET, NewContext
-from tests.browser.helpers import log_in, pdf_bytes, wait_until
-from tests.conftest import FACES
+from tests.browser.helpers import TABLET, NewContext, log_in, pdf_bytes, wait_until
+from tests.faces import FACES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("faces")]  # photos of shared/faces
 
 TITLE = "Phiên họp thử nghiệm: kế hoạch chuyển đổi số của phường"
 AGENDA = (

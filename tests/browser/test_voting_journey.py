@@ -17,10 +17,13 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.browser.conftest import DESKTOP, TABLET, NewContext, Server
 from tests.browser.helpers import (
     APPROVAL,
+    DESKTOP,
+    TABLET,
+    NewContext,
     Secretariat,
+    Server,
     api_log_in,
     document_item,
     expect_live,

@@ -4,54 +4,20 @@ Analysing a photo costs 0.2-0.5 s of CPU, so every photo is analysed once per te
 (session-scoped fixtures) and the tests share the results.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from checkin import engine
-from checkin.engine import EnrolmentFace, FrameAnalysis, FrameOptions
+from checkin.engine import FrameAnalysis, FrameOptions
 from checkin.matching import Gallery
-from tests.conftest import FACES
-
-PEOPLE = FACES / "people"
-PROBES = FACES / "probes"
-VIDEO = FACES / "video" / "short_hamilton_clip.mp4"
-
-# Who is in each probe photo, from the fixtures' README (two_people.jpg: see test_matching).
-PROBE_IDENTITIES: dict[str, set[str]] = {
-    "alex_lacamoire1.jpg": {"alex_lacamoire"},
-    "johnsnow_test1.jpg": {"kit_harington"},
-    "obama1.jpg": {"obama"},
-    "obama3.jpg": {"obama"},
-    "obama-240p.jpg": {"obama"},
-    "obama-480p.jpg": {"obama"},
-    "obama-720p.jpg": {"obama"},
-    "obama_partial_face.jpg": {"obama"},
-    "32bit.png": {"obama"},
-    "kit_with_rose.jpg": {"kit_harington", "rose_leslie"},
-    "obama_and_biden.jpg": {"obama", "biden"},
-}
-
-
-@dataclass(frozen=True)
-class EnrolledPhoto:
-    person: str
-    path: Path
-    face: EnrolmentFace
+from tests.faces import PEOPLE, PROBES, EnrolledPhoto
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _faces_present() -> None:
+def _faces_present(faces: Path) -> None:
     """The face fixtures are test material: their absence is a failure, never a skip."""
-    missing = [p for p in (PEOPLE, PROBES, VIDEO) if not p.exists()]
-    if missing:
-        pytest.fail(
-            f"Face fixtures missing: {', '.join(map(str, missing))}. The check-in tests read "
-            f"the real photos from {FACES} (../shared/faces next to the repository).",
-            pytrace=False,
-        )
 
 
 @pytest.fixture(scope="session")

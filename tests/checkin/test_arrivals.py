@@ -10,20 +10,10 @@ from checkin.frames import MeetingFaces, load_meeting_faces
 from checkin.gallery import GalleryCache
 from checkin.qr import QrSigner
 from checkin.tracker import CheckIn
-from models import AttendanceKind, AttendanceMethod, AuditEntry, Invitation, Meeting, Person, Role
+from models import AttendanceKind, AttendanceMethod, AuditEntry, Invitation, Meeting, Person
 from tests.factories import invite, make_meeting, make_person
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
-
-
-@pytest.fixture
-def secretary(session: Session) -> Person:
-    return make_person(session, role=Role.secretariat)
-
-
-@pytest.fixture
-def meeting(session: Session, secretary: Person) -> Meeting:
-    return make_meeting(session, creator=secretary)
 
 
 @pytest.fixture
@@ -99,12 +89,12 @@ def test_someone_already_present_arrives_again_without_a_new_row(
 
 def test_codes_of_another_meeting_or_signer_check_no_one_in(
     session: Session,
-    secretary: Person,
+    clerk: Person,
     meeting: Meeting,
     invitations: list[Invitation],
     meeting_faces: MeetingFaces,
 ) -> None:
-    other = make_meeting(session, creator=secretary, title="Kỳ họp khác")
+    other = make_meeting(session, creator=clerk, title="Kỳ họp khác")
     signer = QrSigner(SECRET)
     codes = [
         signer.sign(meeting_id=other.id or 0, invitation_id=invitations[0].id or 0),
@@ -128,7 +118,7 @@ def test_codes_of_another_meeting_or_signer_check_no_one_in(
 @pytest.mark.parametrize("kind", [AttendanceKind.check_in, AttendanceKind.check_out])
 def test_the_desk_checks_in_and_out_by_hand_and_each_change_is_audited(
     session: Session,
-    secretary: Person,
+    clerk: Person,
     meeting: Meeting,
     invitations: list[Invitation],
     kind: AttendanceKind,
@@ -143,29 +133,29 @@ def test_the_desk_checks_in_and_out_by_hand_and_each_change_is_audited(
         meeting=meeting,
         person_id=person_id,
         kind=kind,
-        operator_id=secretary.id,
+        operator_id=clerk.id,
         reason="  at the door  ",
     )
     assert change.changed
     assert change.present == (kind == AttendanceKind.check_in)
     entry = change.entry
-    assert (entry.kind, entry.method, entry.operator_id) == (kind, "manual", secretary.id)
+    assert (entry.kind, entry.method, entry.operator_id) == (kind, "manual", clerk.id)
     assert entry.reason == "at the door"
     audits = session.exec(select(AuditEntry).where(AuditEntry.action == "attendance.manual")).all()
     assert [(a.actor, a.target_id, a.detail) for a in audits] == [
-        (secretary.username, person_id, {"kind": str(kind), "reason": "at the door"})
+        (clerk.username, person_id, {"kind": str(kind), "reason": "at the door"})
     ]
 
 
 def test_a_manual_change_that_changes_nothing_records_nothing(
-    session: Session, secretary: Person, meeting: Meeting, invitations: list[Invitation]
+    session: Session, clerk: Person, meeting: Meeting, invitations: list[Invitation]
 ) -> None:
     change = attendance.record_manual(
         session=session,
         meeting=meeting,
         person_id=invitations[0].person_id,
         kind=AttendanceKind.check_out,
-        operator_id=secretary.id,
+        operator_id=clerk.id,
     )
     assert not change.changed
     assert entries(session, meeting) == []

@@ -25,21 +25,10 @@ from models import (
     Meeting,
     MeetingStatus,
     Person,
-    Role,
 )
 from models.base import as_utc, utcnow
 from models.events import PUBLISH, CommittedEvent
-from tests.factories import invite, make_meeting, make_person
-
-
-@pytest.fixture
-def secretary(session: Session) -> Person:
-    return make_person(session, role=Role.secretariat)
-
-
-@pytest.fixture
-def meeting(session: Session, secretary: Person) -> Meeting:
-    return make_meeting(session, creator=secretary)
+from tests.factories import invite, make_person
 
 
 @pytest.fixture
@@ -60,7 +49,7 @@ def events_of(session: Session, meeting: Meeting) -> list[Event]:
 
 
 def test_a_check_in_appends_a_row_and_an_event_in_one_transaction(
-    session: Session, meeting: Meeting, delegates: list[Person], secretary: Person
+    session: Session, meeting: Meeting, delegates: list[Person], clerk: Person
 ) -> None:
     published: list[CommittedEvent] = []
     session.info[PUBLISH] = published.extend
@@ -111,7 +100,7 @@ def test_checking_in_twice_changes_nothing(
 
 
 def test_check_out_and_back_in_keeps_the_whole_ledger(
-    session: Session, meeting: Meeting, delegates: list[Person], secretary: Person
+    session: Session, meeting: Meeting, delegates: list[Person], clerk: Person
 ) -> None:
     person_id = delegates[0].id or 0
     start = utcnow()
@@ -126,7 +115,7 @@ def test_check_out_and_back_in_keeps_the_whole_ledger(
         session=session,
         meeting=meeting,
         person_id=person_id,
-        operator_id=secretary.id,
+        operator_id=clerk.id,
         reason="left for another meeting",
         at=start + timedelta(minutes=40),
     )
@@ -141,7 +130,7 @@ def test_check_out_and_back_in_keeps_the_whole_ledger(
         meeting=meeting,
         person_id=person_id,
         method=AttendanceMethod.manual,
-        operator_id=secretary.id,
+        operator_id=clerk.id,
         reason="back",
         at=start + timedelta(minutes=55),
     )
@@ -151,7 +140,7 @@ def test_check_out_and_back_in_keeps_the_whole_ledger(
         (AttendanceKind.check_out, AttendanceMethod.manual),
         (AttendanceKind.check_in, AttendanceMethod.manual),
     ]
-    assert ledger[1].operator_id == secretary.id
+    assert ledger[1].operator_id == clerk.id
     assert ledger[1].reason == "left for another meeting"
     assert [e.data["present"] for e in events_of(session, meeting)] == [True, False, True]
     arrivals = attendance.arrival_times(session=session, meeting_id=meeting.id or 0)

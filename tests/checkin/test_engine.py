@@ -22,7 +22,7 @@ from checkin.errors import (
 )
 from core.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError
 from core.images import _jpeg_segments, read_image_info
-from tests.checkin.conftest import PEOPLE, PROBES
+from tests.faces import PEOPLE, PROBES
 
 
 def png_chunk(kind: bytes, payload: bytes) -> bytes:

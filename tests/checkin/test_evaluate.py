@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from checkin import evaluate
-from tests.checkin.conftest import PEOPLE
+from tests.faces import PEOPLE
 
 
 def run(*args: str) -> tuple[int, list[str]]:

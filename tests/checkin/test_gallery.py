@@ -19,7 +19,7 @@ from checkin.errors import (
 from checkin.gallery import GalleryCache
 from models import FaceEmbedding, Person, Role
 from models.base import utcnow
-from tests.checkin.conftest import EnrolledPhoto
+from tests.faces import EnrolledPhoto
 from tests.factories import invite, make_meeting, make_person
 from web.settings import Settings
 

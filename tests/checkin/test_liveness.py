@@ -16,7 +16,7 @@ from checkin.liveness import (
 )
 from checkin.matching import Candidate, Match, Verdict
 from checkin.tracker import FaceState, KioskTracker, Observation, TrackerSettings
-from tests.checkin.conftest import PROBES
+from tests.faces import PROBES
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from checkin.matching import (
     match_faces,
     person_distances,
 )
-from tests.checkin.conftest import PROBE_IDENTITIES
+from tests.faces import PROBE_IDENTITIES
 
 Analyses = dict[str, FrameAnalysis]
 

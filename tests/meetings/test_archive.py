@@ -40,15 +40,16 @@ from records import archive
 from records.archive_format import ArchiveError
 from records.archive_json import ID_KEYS
 from tests.factories import (
+    Room,
     invite,
     make_document,
     make_meeting,
+    make_room,
     make_user,
     pdf_bytes,
     stored_files,
     uploads_of,
 )
-from tests.voting.conftest import Room, make_room
 from voting import polls
 from web.settings import Settings
 

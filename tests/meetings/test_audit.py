@@ -2,9 +2,7 @@
 rolled-back action leaves no entry, and concurrent appends never fork the chain."""
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -14,22 +12,8 @@ from cli.main import app as hop
 from core import audit
 from core.audit import AuditFilter
 from models import AuditEntry, AuditHead
-from models.db import make_engine
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as db_session:
-        yield db_session
 
 
 def append(session: Session, count: int, *, action: str = "test.action") -> None:

@@ -11,24 +11,14 @@ from meetings import documents
 from meetings.documents import Uploads
 from meetings.errors import DocumentNotFoundError, InvalidDataError
 from meetings.storage import BlobStore
-from models import Blob, Document, DocumentVersion, Meeting, Person, ReadReceipt, Role
-from tests.factories import invite, make_meeting, make_user, pdf_bytes, stored_files
+from models import Blob, Document, DocumentVersion, Meeting, Person, ReadReceipt
+from tests.factories import invite, make_user, pdf_bytes, stored_files
 
 
 @pytest.fixture
 def uploads(tmp_path: Path) -> Uploads:
     store = BlobStore(tmp_path / "store")
     return Uploads(store, max_bytes=1024 * 1024, allowed_types=["application/pdf"])
-
-
-@pytest.fixture
-def clerk(session: Session) -> Person:
-    return make_user(session, role=Role.secretariat)
-
-
-@pytest.fixture
-def meeting(session: Session, clerk: Person) -> Meeting:
-    return make_meeting(session, creator=clerk)
 
 
 def add(

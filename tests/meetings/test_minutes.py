@@ -34,8 +34,7 @@ from models.base import utcnow
 from records import minutes
 from records.minutes import MinutesLockedError, MinutesStateError, UnknownSectionError
 from records.minutes_export import MOTTO, NATION, minutes_docx, minutes_pdf, pdf_fonts
-from tests.factories import make_document, pdf_bytes, uploads_of
-from tests.voting.conftest import Room, make_room, nonce
+from tests.factories import Room, make_document, make_room, nonce, pdf_bytes, uploads_of
 from voting import ballots, polls
 
 

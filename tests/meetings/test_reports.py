@@ -13,8 +13,7 @@ from meetings import access, scheduling
 from models import AttendanceMethod, Meeting, MeetingRole, Person, Reply, Role
 from models.base import utcnow
 from records import reports
-from tests.factories import invite, make_meeting, make_user
-from tests.voting.conftest import Room, make_room
+from tests.factories import Room, invite, make_meeting, make_room, make_user
 from voting import export, polls
 from web.i18n import Translator
 from web.pages.report_words import REPORT_WORDS

@@ -21,7 +21,6 @@ from models import (
     MeetingUpdate,
     Person,
     Reply,
-    Role,
 )
 from tests.factories import invite, make_meeting, make_user
 
@@ -34,16 +33,6 @@ ALLOWED = {
     ("in_progress", "closed"),
     ("in_progress", "cancelled"),
 }
-
-
-@pytest.fixture
-def clerk(session: Session) -> Person:
-    return make_user(session, role=Role.secretariat)
-
-
-@pytest.fixture
-def meeting(session: Session, clerk: Person) -> Meeting:
-    return make_meeting(session, creator=clerk)
 
 
 def status_of(session: Session, meeting: Meeting) -> str:

@@ -21,12 +21,9 @@ from sqlmodel import Session, SQLModel, func, select
 from checkin.gallery import keep_photo
 from core.imagemeta import without_metadata
 from meetings.pdfcheck import find_active_content
-from models import Blob, Document, DocumentVersion, Event, Meeting, Role
+from models import Blob, Document, DocumentVersion, Event, Meeting
 from tests.factories import (
     assert_error,
-    login,
-    make_meeting,
-    make_user,
     pdf_bytes,
     stored_files,
     upload,
@@ -162,13 +159,7 @@ def state_of(session: Session, settings: Settings) -> tuple[int, int, int, int, 
     )
 
 
-@pytest.fixture
-def meeting(client: TestClient, session: Session) -> Meeting:
-    clerk = make_user(session, role=Role.secretariat)
-    login(client, clerk)
-    return make_meeting(session, creator=clerk)
-
-
+@pytest.mark.usefixtures("clerk_client")
 @pytest.mark.parametrize("kind", list(UNSAFE))
 def test_a_pdf_with_active_content_is_refused_and_nothing_changes(
     client: TestClient, session: Session, settings: Settings, meeting: Meeting, kind: str
@@ -182,6 +173,7 @@ def test_a_pdf_with_active_content_is_refused_and_nothing_changes(
     assert state_of(session, settings) == before
 
 
+@pytest.mark.usefixtures("clerk_client")
 def test_a_new_version_with_javascript_is_refused_and_the_old_one_stays(
     client: TestClient, session: Session, settings: Settings, meeting: Meeting
 ) -> None:
@@ -196,6 +188,7 @@ def test_a_new_version_with_javascript_is_refused_and_the_old_one_stays(
     assert client.get(f"/api/documents/{document_id}").json()["version"]["number"] == 1
 
 
+@pytest.mark.usefixtures("clerk_client")
 def test_a_clean_pdf_is_accepted_byte_for_byte(
     client: TestClient, session: Session, meeting: Meeting
 ) -> None:
@@ -207,6 +200,7 @@ def test_a_clean_pdf_is_accepted_byte_for_byte(
     assert stored.content == content
 
 
+@pytest.mark.usefixtures("clerk_client")
 def test_a_pdf_that_cannot_be_read_is_refused_with_422(
     client: TestClient, session: Session, settings: Settings, meeting: Meeting
 ) -> None:
@@ -217,6 +211,7 @@ def test_a_pdf_that_cannot_be_read_is_refused_with_422(
     assert state_of(session, settings) == before
 
 
+@pytest.mark.usefixtures("clerk_client")
 def test_the_upload_page_says_why_in_vietnamese_and_english(
     client: TestClient, session: Session, meeting: Meeting
 ) -> None:
@@ -232,6 +227,7 @@ def test_the_upload_page_says_why_in_vietnamese_and_english(
         assert expected in response.text
 
 
+@pytest.mark.usefixtures("clerk_client")
 def test_a_photo_document_is_stored_without_exif_or_gps(
     client: TestClient, session: Session, meeting: Meeting
 ) -> None:
@@ -259,6 +255,7 @@ def test_a_kept_enrolment_photo_has_no_metadata(tmp_path: Path) -> None:
     assert kept.stat().st_mode & 0o077 == 0  # readable by the server's user only
 
 
+@pytest.mark.usefixtures("clerk_client")
 def test_downloads_carry_disposition_and_nosniff(
     client: TestClient, session: Session, meeting: Meeting
 ) -> None:

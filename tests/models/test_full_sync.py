@@ -1,6 +1,7 @@
 """Ballot transactions ask SQLite for synchronous=FULL; the pooled connection goes back to
 NORMAL afterwards so that other writes stay cheap."""
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -16,7 +17,7 @@ def _synchronous(session: Session) -> int:
 
 def test_full_sync_holds_for_the_session_and_resets_in_the_pool(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
-        return  # PostgreSQL commits are durable (synchronous_commit=on) without asking
+        pytest.skip("PostgreSQL commits are durable (synchronous_commit=on) without asking")
     with Session(engine) as session:
         full_sync(session)
         assert _synchronous(session) == FULL
@@ -26,7 +27,7 @@ def test_full_sync_holds_for_the_session_and_resets_in_the_pool(engine: Engine) 
 
 def test_full_sync_is_skipped_inside_a_pending_write(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
-        return
+        pytest.skip("SQLite only: PostgreSQL has no synchronous pragma to refuse")
     with Session(engine) as session:
         session.exec(text("CREATE TEMP TABLE t (x INTEGER)"))  # type: ignore[call-overload]
         session.exec(text("INSERT INTO t VALUES (1)"))  # type: ignore[call-overload]

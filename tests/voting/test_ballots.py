@@ -7,8 +7,7 @@ from sqlmodel import Session, col, func, select
 
 from models import Ballot, BallotCast, Event, ProxyCreate, SecretChoice, SecretVoter
 from models.base import utcnow
-from tests.factories import make_user
-from tests.voting.conftest import Room, check_out, nonce, seat
+from tests.factories import Room, check_out, make_user, nonce, seat
 from voting import ballots, polls, proxies
 from voting.errors import (
     AlreadyVotedError,

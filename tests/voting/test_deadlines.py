@@ -10,8 +10,7 @@ from sqlmodel import Session
 
 from models import Poll, PollStatus
 from models.base import utcnow
-from tests.factories import login, receive_until
-from tests.voting.conftest import Room
+from tests.factories import Room, login, receive_until
 from tests.voting.test_live import ORIGIN
 from voting import polls
 from voting.deadlines import close_due_polls, due_poll_ids

@@ -23,7 +23,7 @@ from models import (
     SecretChoice,
     SecretVoter,
 )
-from tests.voting.conftest import Room, make_room, nonce
+from tests.factories import Room, make_room, nonce
 from voting import ballots, polls, tally
 from voting.errors import PollClosedError
 

@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 
 from models import Meeting
 from models.events import PUBLISH
-from tests.factories import login, receive_until
-from tests.voting.conftest import Room, nonce
+from tests.factories import Room, login, nonce, receive_until
 from voting import polls
 
 ORIGIN = {"origin": "http://testserver"}

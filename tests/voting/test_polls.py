@@ -10,8 +10,7 @@ from sqlmodel import Session, col, select
 
 from models import Event, PollCreate, PollStatus, PollUpdate
 from models.base import utcnow
-from tests.factories import make_document
-from tests.voting.conftest import Room, check_out
+from tests.factories import Room, check_out, make_document
 from voting import polls
 from voting.errors import InvalidPollError, PollStateError, QuorumNotMetError
 

@@ -11,8 +11,7 @@ from sqlalchemy import DateTime, Integer, Table, text
 from sqlmodel import Session, SQLModel, select
 
 from models import Event, Person, SecretChoice
-from tests.factories import login
-from tests.voting.conftest import Room, nonce
+from tests.factories import Room, login, nonce
 from voting.secrecy import nonce_hash
 
 IDENTITY_KEYS = {"voter_id", "person_id", "cast_by_id", "full_name", "username"}

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from core.errors import HopError
 from models import Ballot, BallotAck, BallotCast, Poll, PollStatus, SecretChoice
-from tests.voting.conftest import make_room, nonce
+from tests.factories import make_room, nonce
 from voting import ballots, polls, tally
 from voting.errors import AlreadyVotedError, PollNotOpenError, PollStateError
 

@@ -23,7 +23,7 @@ from checkin.engine import EnrolmentFace
 from checkin.pool import FacePool
 from checkin.qr import qr_png
 from models import Meeting, Person, Role
-from tests.conftest import FACES
+from tests.faces import FACES
 from tests.factories import invite, login, make_meeting, make_user
 from web.app import create_app
 from web.settings import Settings

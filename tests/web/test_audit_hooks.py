@@ -14,8 +14,15 @@ from checkin.engine import EMBEDDING_SIZE, Box, EnrolmentFace
 from cli.main import app as hop
 from core import audit
 from models import AuditEntry, Role
-from tests.factories import PASSWORD, invite, login, make_document, make_meeting, make_user
-from tests.voting.conftest import make_room
+from tests.factories import (
+    PASSWORD,
+    invite,
+    login,
+    make_document,
+    make_meeting,
+    make_room,
+    make_user,
+)
 from voting import polls
 from web.settings import Settings
 

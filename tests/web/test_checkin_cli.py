@@ -24,6 +24,9 @@ from web.app import create_app
 from web.auth import issue_device_token
 from web.settings import Settings
 
+# They read the photos of ../shared/faces: without them, one clear failure per test.
+pytestmark = pytest.mark.usefixtures("faces")
+
 runner = CliRunner()
 
 

@@ -28,6 +28,9 @@ from tests.web.checkin_support import (
 from web.realtime.kiosk import KioskConnection
 from web.settings import Settings
 
+# They read the photos of ../shared/faces: without them, one clear failure per test.
+pytestmark = pytest.mark.usefixtures("faces")
+
 __all__ = ["face_client", "face_session"]
 
 

@@ -18,6 +18,9 @@ from tests.web.checkin_support import (
     staff_and_meeting,
 )
 
+# They read the photos of ../shared/faces: without them, one clear failure per test.
+pytestmark = pytest.mark.usefixtures("faces")
+
 __all__ = ["face_client", "face_session"]
 
 

@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
-from models import Meeting, Role
-from tests.factories import login, make_meeting, make_user
+from models import Meeting
 from web.app import create_app
 from web.realtime.ws import CLOSE_REVOKED
 from web.settings import Settings
@@ -59,11 +57,8 @@ def wait_for_close(ws: Any, timeout: float = LIMIT_SECONDS) -> tuple[int, float]
     return code, time.monotonic() - start
 
 
-@pytest.fixture
-def meeting(client: TestClient, session: Session) -> Meeting:
-    clerk = make_user(session, role=Role.secretariat)
-    login(client, clerk)
-    return make_meeting(session, creator=clerk)
+# The shared clerk's meeting, with the client logged in as the clerk.
+pytestmark = pytest.mark.usefixtures("clerk_client")
 
 
 @pytest.mark.parametrize(("kind", "path"), [("projector", "meetings"), ("kiosk", "kiosk")])

@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
-from models import DeviceKind, DeviceTokenCreate, Meeting, Person, Role
+from models import DeviceKind, DeviceTokenCreate, Meeting, Person
 from models.base import utcnow
-from tests.factories import make_meeting, make_user
+from tests.factories import make_meeting
 from web.auth import DeviceRefusedError, device_for_meeting, issue_device_token
 from web.realtime.ws import CLOSE_POLICY
 
@@ -26,16 +26,6 @@ class Tokens:
     projector: str
     other_meeting: str
     revoked: str
-
-
-@pytest.fixture
-def clerk(session: Session) -> Person:
-    return make_user(session, role=Role.secretariat)
-
-
-@pytest.fixture
-def meeting(session: Session, clerk: Person) -> Meeting:
-    return make_meeting(session, creator=clerk)
 
 
 def issue(

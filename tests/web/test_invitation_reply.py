@@ -43,11 +43,6 @@ def settings(settings: Settings, mailbox: Mailbox) -> Settings:
 
 
 @pytest.fixture
-def clerk(session: Session) -> Person:
-    return make_user(session, role=Role.secretariat)
-
-
-@pytest.fixture
 def invitee(session: Session) -> Person:
     person = make_user(session, full_name="Phạm Thị Mời")
     person.email = "moi@hoidong.example"
@@ -57,7 +52,9 @@ def invitee(session: Session) -> Person:
 
 
 @pytest.fixture
-def meeting(session: Session, clerk: Person, invitee: Person) -> Meeting:
+def mailed_meeting(session: Session, clerk: Person, invitee: Person) -> Meeting:
+    """Not the shared `meeting`: the invitee (who has an e-mail address) is invited, and the
+    title is the one the e-mail and the reply page must show."""
     meeting = make_meeting(session, creator=clerk, title="Phiên họp chuyên đề")
     invite(session, meeting, invitee)
     return meeting
@@ -99,57 +96,57 @@ def answer(client: TestClient, token: str, **fields: str) -> Response:
 
 
 def test_api_send_mails_each_invitee_once_and_records_it(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
     login(client, clerk)
-    response = client.post(f"/api/meetings/{meeting.id}/invitations/send")
+    response = client.post(f"/api/meetings/{mailed_meeting.id}/invitations/send")
     assert response.status_code == 200, response.text
     assert response.json()["sent"] == ["moi@hoidong.example"]
     assert mailbox.to("moi@hoidong.example")
-    listed = client.get(f"/api/meetings/{meeting.id}/invitations").json()
+    listed = client.get(f"/api/meetings/{mailed_meeting.id}/invitations").json()
     assert listed[0]["sent_at"] is not None
-    assert client.post(f"/api/meetings/{meeting.id}/invitations/send").json()["sent"] == []
-    again = client.post(f"/api/meetings/{meeting.id}/invitations/send?resend=true")
+    assert client.post(f"/api/meetings/{mailed_meeting.id}/invitations/send").json()["sent"] == []
+    again = client.post(f"/api/meetings/{mailed_meeting.id}/invitations/send?resend=true")
     assert again.json()["sent"] == ["moi@hoidong.example"]
     assert len(mailbox.messages) == 2
 
 
 def test_api_send_with_the_mail_server_down_is_502_and_marks_nothing(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting
 ) -> None:
     client.app.state.hop.settings.smtp_port = free_port()  # type: ignore[attr-defined]
     login(client, clerk)
-    response = client.post(f"/api/meetings/{meeting.id}/invitations/send")
+    response = client.post(f"/api/meetings/{mailed_meeting.id}/invitations/send")
     body = assert_error(response, 502, "MailServerError")
     assert "could not be used" in body["detail"]
-    invitation = invitation_of(session, meeting)
+    invitation = invitation_of(session, mailed_meeting)
     assert invitation.sent_at is None
     assert invitation.mail_error
 
 
 def test_api_send_without_smtp_settings_or_by_a_delegate_is_refused(
-    client: TestClient, clerk: Person, invitee: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, clerk: Person, invitee: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
     login(client, invitee)
-    assert_error(client.post(f"/api/meetings/{meeting.id}/invitations/send"), 403)
+    assert_error(client.post(f"/api/meetings/{mailed_meeting.id}/invitations/send"), 403)
     client.app.state.hop.settings.smtp_host = ""  # type: ignore[attr-defined]
     login(client, clerk)
-    response = client.post(f"/api/meetings/{meeting.id}/invitations/send")
+    response = client.post(f"/api/meetings/{mailed_meeting.id}/invitations/send")
     assert_error(response, 409, "MailNotConfiguredError")
     assert mailbox.messages == []
 
 
 def test_the_editor_button_sends_and_shows_each_address_state(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
     login(client, clerk)
     client.headers.pop("x-csrf-token", None)
-    url = f"/meetings/{meeting.id}/invitations/send"
+    url = f"/meetings/{mailed_meeting.id}/invitations/send"
     form = {"csrf_token": client.cookies.get("hop_csrf")}
     response = client.post(url, data=form, follow_redirects=False)
     assert response.status_code == 303
     assert "msg=mail_sent" in response.headers["location"]
-    page = client.get(f"/meetings/{meeting.id}/edit?lang=en").text
+    page = client.get(f"/meetings/{mailed_meeting.id}/edit?lang=en").text
     assert "moi@hoidong.example" in page
     assert "Sent " in page
 
@@ -165,50 +162,50 @@ def test_the_editor_button_sends_and_shows_each_address_state(
 
 
 def test_the_link_shows_the_meeting_without_login_and_changes_nothing(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
-    link = mailed_link(client, clerk, meeting, mailbox)
+    link = mailed_link(client, clerk, mailed_meeting, mailbox)
     page = client.get(link + "&lang=en")
     assert page.status_code == 200
     assert "Phiên họp chuyên đề" in page.text
     assert "Phạm Thị Mời" in page.text
     assert "I will attend" in page.text
-    assert invitation_of(session, meeting).reply == Reply.invited
+    assert invitation_of(session, mailed_meeting).reply == Reply.invited
 
 
 def test_accepting_through_the_link_records_the_reply(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
-    link = mailed_link(client, clerk, meeting, mailbox)
+    link = mailed_link(client, clerk, mailed_meeting, mailbox)
     client.get(link)
     response = answer(client, token_of(link), reply="accepted")
     assert response.status_code == 303
     confirmation = client.get(response.headers["location"] + "&lang=en")
     assert "Your reply was recorded." in confirmation.text
-    invitation = invitation_of(session, meeting)
+    invitation = invitation_of(session, mailed_meeting)
     assert invitation.reply == Reply.accepted
     assert invitation.replied_at is not None
 
 
 def test_declining_needs_a_reason_and_records_it(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
-    link = mailed_link(client, clerk, meeting, mailbox)
+    link = mailed_link(client, clerk, mailed_meeting, mailbox)
     client.get(link)
     refused = answer(client, token_of(link), reply="declined", reason="  ")
     assert refused.status_code == 422
-    assert invitation_of(session, meeting).reply == Reply.invited
+    assert invitation_of(session, mailed_meeting).reply == Reply.invited
     response = answer(client, token_of(link), reply="declined", reason="Đi công tác Đà Nẵng")
     assert response.status_code == 303
-    invitation = invitation_of(session, meeting)
+    invitation = invitation_of(session, mailed_meeting)
     assert invitation.reply == Reply.declined
     assert invitation.reply_reason == "Đi công tác Đà Nẵng"
 
 
 def test_a_tampered_or_expired_link_is_a_clear_error_and_changes_nothing(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
-    token = token_of(mailed_link(client, clerk, meeting, mailbox))
+    token = token_of(mailed_link(client, clerk, mailed_meeting, mailbox))
     invitation_id, person_id, expires, signature = token.split(".")
     tampered = f"{invitation_id}.{person_id}.{int(expires) + 3600}.{signature}"
     assert client.get(f"/invitations/reply?token={tampered}").status_code == 400
@@ -218,18 +215,18 @@ def test_a_tampered_or_expired_link_is_a_clear_error_and_changes_nothing(
     assert client.get("/invitations/reply").status_code == 422
 
     links = ReplyLinks(client.app.state.hop.settings.resolved_secret_key)  # type: ignore[attr-defined]
-    invitation = invitation_of(session, meeting)
+    invitation = invitation_of(session, mailed_meeting)
     expired = links.sign(invitation=invitation, expires_at=utcnow() - timedelta(minutes=1))
     assert client.get(f"/invitations/reply?token={expired}").status_code == 410
     assert answer(client, expired, reply="accepted").status_code == 410
     assert answer(client, token, reply="invited").status_code == 422
-    assert invitation_of(session, meeting).reply == Reply.invited
+    assert invitation_of(session, mailed_meeting).reply == Reply.invited
 
 
 def test_replies_close_with_the_meeting_and_need_the_csrf_token(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting, mailbox: Mailbox
+    client: TestClient, session: Session, clerk: Person, mailed_meeting: Meeting, mailbox: Mailbox
 ) -> None:
-    token = token_of(mailed_link(client, clerk, meeting, mailbox))
+    token = token_of(mailed_link(client, clerk, mailed_meeting, mailbox))
     client.get(f"/invitations/reply?token={token}")
     forged = client.post(
         "/invitations/reply",
@@ -237,9 +234,11 @@ def test_replies_close_with_the_meeting_and_need_the_csrf_token(
         follow_redirects=False,
     )
     assert forged.status_code == 403
-    scheduling.change_status(session=session, meeting=meeting, status=MeetingStatus.cancelled)
+    scheduling.change_status(
+        session=session, meeting=mailed_meeting, status=MeetingStatus.cancelled
+    )
     assert answer(client, token, reply="accepted").status_code == 409
-    assert invitation_of(session, meeting).reply == Reply.invited
+    assert invitation_of(session, mailed_meeting).reply == Reply.invited
 
 
 # -- reminders ---------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from models import (
     MeetingStatus,
     Person,
     Reply,
-    Role,
 )
 from models.base import as_utc
 from tests.factories import invite, login, make_meeting, make_person, pdf_bytes
@@ -45,17 +44,14 @@ def post_form(
 
 
 @pytest.fixture
-def clerk(session: Session) -> Person:
-    return make_person(session, role=Role.secretariat, full_name="Trần Thị Thư Ký")
-
-
-@pytest.fixture
 def delegate(session: Session) -> Person:
     return make_person(session, full_name="Lê Văn Đại Biểu")
 
 
 @pytest.fixture
-def meeting(session: Session, clerk: Person, delegate: Person) -> Meeting:
+def regular_meeting(session: Session, clerk: Person, delegate: Person) -> Meeting:
+    """Not the shared `meeting`: the delegate is invited, and the title is the one the
+    delegate's pages must show."""
     meeting = make_meeting(session, creator=clerk, title="Kỳ họp thường lệ")
     invite(session, meeting, delegate)
     return meeting
@@ -87,10 +83,15 @@ def upload(client: TestClient, meeting: Meeting, title: str = "Tờ trình số 
     ],
 )
 def test_staff_pages_render_in_vietnamese_and_english(
-    client: TestClient, clerk: Person, meeting: Meeting, path: str, vietnamese: str, english: str
+    client: TestClient,
+    clerk: Person,
+    regular_meeting: Meeting,
+    path: str,
+    vietnamese: str,
+    english: str,
 ) -> None:
     page_login(client, clerk)
-    url = path.format(id=meeting.id)
+    url = path.format(id=regular_meeting.id)
     default = client.get(url)
     assert default.status_code == 200, default.text
     assert '<html lang="vi">' in default.text
@@ -105,22 +106,22 @@ def test_staff_pages_render_in_vietnamese_and_english(
 
 
 def test_delegate_pages_render(
-    client: TestClient, session: Session, clerk: Person, delegate: Person, meeting: Meeting
+    client: TestClient, session: Session, clerk: Person, delegate: Person, regular_meeting: Meeting
 ) -> None:
     login(client, clerk)
-    doc_id = upload(client, meeting)
+    doc_id = upload(client, regular_meeting)
     client.post(f"/api/documents/{doc_id}/publish")
     page_login(client, delegate)
     my = client.get("/my")
     assert my.status_code == 200
     assert "Kỳ họp thường lệ" in my.text
     assert "Chưa trả lời" in my.text  # no reply yet
-    room = client.get(f"/room/{meeting.id}")
+    room = client.get(f"/room/{regular_meeting.id}")
     assert room.status_code == 200
-    assert f'<div id="live" data-meeting="{meeting.id}"' in room.text
+    assert f'<div id="live" data-meeting="{regular_meeting.id}"' in room.text
     assert "Khai mạc" in room.text
     assert "Tờ trình số 1" in room.text
-    reader = client.get(f"/room/{meeting.id}/documents/{doc_id}?lang=en")
+    reader = client.get(f"/room/{regular_meeting.id}/documents/{doc_id}?lang=en")
     assert reader.status_code == 200
     assert f'src="/api/documents/{doc_id}/content?version=1"' in reader.text
     assert "download=true" in reader.text
@@ -161,16 +162,16 @@ def test_delegate_gets_404_for_a_meeting_they_are_not_invited_to(
 
 
 def test_delegate_may_not_manage_or_see_drafts(
-    client: TestClient, clerk: Person, delegate: Person, meeting: Meeting
+    client: TestClient, clerk: Person, delegate: Person, regular_meeting: Meeting
 ) -> None:
     login(client, clerk)
-    draft_id = upload(client, meeting, "Dự thảo nội bộ")
+    draft_id = upload(client, regular_meeting, "Dự thảo nội bộ")
     page_login(client, delegate)
-    assert client.get(f"/meetings/{meeting.id}/edit").status_code == 403
+    assert client.get(f"/meetings/{regular_meeting.id}/edit").status_code == 403
     assert client.get("/people").status_code == 403
-    assert "Dự thảo nội bộ" not in client.get(f"/room/{meeting.id}").text
-    assert client.get(f"/room/{meeting.id}/documents/{draft_id}").status_code == 404
-    posted = post_form(client, f"/meetings/{meeting.id}/agenda", {"title": "Chen ngang"})
+    assert "Dự thảo nội bộ" not in client.get(f"/room/{regular_meeting.id}").text
+    assert client.get(f"/room/{regular_meeting.id}/documents/{draft_id}").status_code == 404
+    posted = post_form(client, f"/meetings/{regular_meeting.id}/agenda", {"title": "Chen ngang"})
     assert posted.status_code == 403
 
 
@@ -303,7 +304,7 @@ def test_meeting_form_errors(client: TestClient, clerk: Person) -> None:
 
 
 def test_edit_meeting_details_and_status(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting
+    client: TestClient, session: Session, clerk: Person, regular_meeting: Meeting
 ) -> None:
     page_login(client, clerk)
     data = {
@@ -313,39 +314,49 @@ def test_edit_meeting_details_and_status(
         "location": "Hội trường B",
         "chair_id": "",
     }
-    response = post_form(client, f"/meetings/{meeting.id}/edit", data)
+    response = post_form(client, f"/meetings/{regular_meeting.id}/edit", data)
     assert response.status_code == 303
     assert response.headers["location"].endswith("msg=meeting_saved#details")
-    session.refresh(meeting)
-    assert meeting.title == "Kỳ họp đã đổi tên"
-    assert meeting.location == "Hội trường B"
+    session.refresh(regular_meeting)
+    assert regular_meeting.title == "Kỳ họp đã đổi tên"
+    assert regular_meeting.location == "Hội trường B"
     for status in ("scheduled", "in_progress", "closed"):
-        moved = post_form(client, f"/meetings/{meeting.id}/status", {"status": status})
+        moved = post_form(client, f"/meetings/{regular_meeting.id}/status", {"status": status})
         assert moved.status_code == 303, moved.text
-    session.refresh(meeting)
-    assert meeting.status == MeetingStatus.closed
-    refused = post_form(client, f"/meetings/{meeting.id}/status", {"status": "draft"})
+    session.refresh(regular_meeting)
+    assert regular_meeting.status == MeetingStatus.closed
+    refused = post_form(client, f"/meetings/{regular_meeting.id}/status", {"status": "draft"})
     assert refused.status_code == 409
 
 
 def test_agenda_through_the_forms(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting
+    client: TestClient, session: Session, clerk: Person, regular_meeting: Meeting
 ) -> None:
     page_login(client, clerk)
     for title in ("Báo cáo tình hình", "Thảo luận"):
         data = {"title": title, "presenter": "Chánh văn phòng", "planned_minutes": "20"}
-        response = post_form(client, f"/meetings/{meeting.id}/agenda", data)
+        response = post_form(client, f"/meetings/{regular_meeting.id}/agenda", data)
         assert response.status_code == 303
-    assert _agenda_titles(session, meeting) == ["Khai mạc", "Báo cáo tình hình", "Thảo luận"]
-    last = _agenda(session, meeting)[-1]
-    moved = post_form(client, f"/meetings/{meeting.id}/agenda/{last.id}/move", {"direction": "up"})
+    assert _agenda_titles(session, regular_meeting) == [
+        "Khai mạc",
+        "Báo cáo tình hình",
+        "Thảo luận",
+    ]
+    last = _agenda(session, regular_meeting)[-1]
+    moved = post_form(
+        client, f"/meetings/{regular_meeting.id}/agenda/{last.id}/move", {"direction": "up"}
+    )
     assert moved.status_code == 303
     assert moved.headers["location"].endswith(f"#item-{last.id}")
-    assert _agenda_titles(session, meeting) == ["Khai mạc", "Thảo luận", "Báo cáo tình hình"]
-    first = _agenda(session, meeting)[0]
-    post_form(client, f"/meetings/{meeting.id}/agenda/{first.id}/delete")
-    assert _agenda_titles(session, meeting) == ["Thảo luận", "Báo cáo tình hình"]
-    empty = post_form(client, f"/meetings/{meeting.id}/agenda", {"planned_minutes": "x"})
+    assert _agenda_titles(session, regular_meeting) == [
+        "Khai mạc",
+        "Thảo luận",
+        "Báo cáo tình hình",
+    ]
+    first = _agenda(session, regular_meeting)[0]
+    post_form(client, f"/meetings/{regular_meeting.id}/agenda/{first.id}/delete")
+    assert _agenda_titles(session, regular_meeting) == ["Thảo luận", "Báo cáo tình hình"]
+    empty = post_form(client, f"/meetings/{regular_meeting.id}/agenda", {"planned_minutes": "x"})
     assert empty.status_code == 422
     assert "Trường này là bắt buộc." in empty.text
 
@@ -360,45 +371,47 @@ def _agenda_titles(session: Session, meeting: Meeting) -> list[str]:
 
 
 def test_invitations_through_the_forms(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting
+    client: TestClient, session: Session, clerk: Person, regular_meeting: Meeting
 ) -> None:
     guest = make_person(session, full_name="Đỗ Quan Sát")
     page_login(client, clerk)
     data = {"person_id": str(guest.id), "role": "observer", "seat_label": "B7"}
-    response = post_form(client, f"/meetings/{meeting.id}/invitations", data)
+    response = post_form(client, f"/meetings/{regular_meeting.id}/invitations", data)
     assert response.status_code == 303
     invitation = session.exec(select(Invitation).where(Invitation.person_id == guest.id)).one()
     assert invitation.role == MeetingRole.observer
     assert invitation.voting_right is False  # the box was not ticked
     assert invitation.seat_label == "B7"
-    editor = client.get(f"/meetings/{meeting.id}/edit")
+    editor = client.get(f"/meetings/{regular_meeting.id}/edit")
     assert "Đỗ Quan Sát" in editor.text
-    again = post_form(client, f"/meetings/{meeting.id}/invitations", data)
+    again = post_form(client, f"/meetings/{regular_meeting.id}/invitations", data)
     assert again.status_code == 422
     assert "Người này đã được mời." in again.text
     invitation_id = invitation.id
-    removed = post_form(client, f"/meetings/{meeting.id}/invitations/{invitation_id}/delete")
+    removed = post_form(
+        client, f"/meetings/{regular_meeting.id}/invitations/{invitation_id}/delete"
+    )
     assert removed.status_code == 303
     session.expire_all()
     assert session.get(Invitation, invitation_id) is None
 
 
 def test_documents_through_the_forms(
-    client: TestClient, session: Session, clerk: Person, meeting: Meeting
+    client: TestClient, session: Session, clerk: Person, regular_meeting: Meeting
 ) -> None:
     page_login(client, clerk)
-    doc_id = upload(client, meeting)
+    doc_id = upload(client, regular_meeting)
     document = session.get(Document, doc_id)
     assert document is not None
     assert document.status == DocumentStatus.draft
-    editor = client.get(f"/meetings/{meeting.id}/edit")
+    editor = client.get(f"/meetings/{regular_meeting.id}/edit")
     assert 'data-api="/api/meetings/' in editor.text
     assert '<script src="/static/upload.js" defer>' in editor.text
-    published = post_form(client, f"/meetings/{meeting.id}/documents/{doc_id}/publish")
+    published = post_form(client, f"/meetings/{regular_meeting.id}/documents/{doc_id}/publish")
     assert published.status_code == 303
     version = post_form(
         client,
-        f"/meetings/{meeting.id}/documents/{doc_id}/versions",
+        f"/meetings/{regular_meeting.id}/documents/{doc_id}/versions",
         files={"file": ("v2.pdf", pdf_bytes("v2"), "application/pdf")},
     )
     assert version.status_code == 303
@@ -409,28 +422,28 @@ def test_documents_through_the_forms(
     assert document.current_version == 2
     refused = post_form(
         client,
-        f"/meetings/{meeting.id}/documents",
+        f"/meetings/{regular_meeting.id}/documents",
         {"title": "Không phải PDF"},
         files={"file": ("x.pdf", b"just text", "application/pdf")},
     )
     assert refused.status_code == 415
     assert "Loại tệp này không được phép" in refused.text
-    deleted = post_form(client, f"/meetings/{meeting.id}/documents/{doc_id}/delete")
+    deleted = post_form(client, f"/meetings/{regular_meeting.id}/documents/{doc_id}/delete")
     assert deleted.status_code == 303
     session.expire_all()
     assert session.get(Document, doc_id) is None
 
 
 def test_room_marks_a_new_document_until_it_is_opened(
-    client: TestClient, session: Session, clerk: Person, delegate: Person, meeting: Meeting
+    client: TestClient, session: Session, clerk: Person, delegate: Person, regular_meeting: Meeting
 ) -> None:
     page_login(client, clerk)
-    doc_id = upload(client, meeting)
-    post_form(client, f"/meetings/{meeting.id}/documents/{doc_id}/publish")
+    doc_id = upload(client, regular_meeting)
+    post_form(client, f"/meetings/{regular_meeting.id}/documents/{doc_id}/publish")
     page_login(client, delegate)
-    assert _marks(client, meeting) == ("is-new", 1)
-    assert client.get(f"/room/{meeting.id}/documents/{doc_id}").status_code == 200
-    assert _marks(client, meeting) == ("", 0)
+    assert _marks(client, regular_meeting) == ("is-new", 1)
+    assert client.get(f"/room/{regular_meeting.id}/documents/{doc_id}").status_code == 200
+    assert _marks(client, regular_meeting) == ("", 0)
     # A new version shows as updated until that version is read.
     document = session.get(Document, doc_id)
     assert document is not None
@@ -443,9 +456,9 @@ def test_room_marks_a_new_document_until_it_is_opened(
         filename="v2.pdf",
         uploader=clerk,
     )
-    assert _marks(client, meeting) == ("is-updated", 1)
+    assert _marks(client, regular_meeting) == ("is-updated", 1)
     assert client.get(f"/api/documents/{doc_id}/content").status_code == 200
-    assert _marks(client, meeting) == ("", 0)
+    assert _marks(client, regular_meeting) == ("", 0)
 
 
 def _marks(client: TestClient, meeting: Meeting) -> tuple[str, int]:
@@ -457,13 +470,13 @@ def _marks(client: TestClient, meeting: Meeting) -> tuple[str, int]:
 
 
 def test_reply_to_an_invitation(
-    client: TestClient, session: Session, delegate: Person, meeting: Meeting
+    client: TestClient, session: Session, delegate: Person, regular_meeting: Meeting
 ) -> None:
     page_login(client, delegate)
     data = {"reply": "declined", "reason": "Đi công tác"}
-    response = post_form(client, f"/my/{meeting.id}/reply", data)
+    response = post_form(client, f"/my/{regular_meeting.id}/reply", data)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/my?msg=replied#meeting-{meeting.id}"
+    assert response.headers["location"] == f"/my?msg=replied#meeting-{regular_meeting.id}"
     invitation = session.exec(select(Invitation).where(Invitation.person_id == delegate.id)).one()
     session.refresh(invitation)
     assert invitation.reply == Reply.declined
@@ -471,7 +484,10 @@ def test_reply_to_an_invitation(
     page = client.get(response.headers["location"])
     assert "Đã ghi nhận trả lời của bạn." in page.text
     assert "Từ chối" in page.text
-    assert post_form(client, f"/my/{meeting.id}/reply", {"reply": "invited"}).status_code == 422
+    assert (
+        post_form(client, f"/my/{regular_meeting.id}/reply", {"reply": "invited"}).status_code
+        == 422
+    )
 
 
 def test_my_meetings_upcoming_and_past(

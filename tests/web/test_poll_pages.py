@@ -9,8 +9,7 @@ from httpx2 import Response
 from sqlmodel import Session, select
 
 from models import Meeting, MeetingRole, Person, Poll, PollKind, PollStatus, Role
-from tests.factories import login, make_user
-from tests.voting.conftest import Room, make_room, seat
+from tests.factories import Room, login, make_room, make_user, seat
 from voting import polls
 
 

@@ -12,9 +12,16 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from models import Role
-from tests.conftest import REDIS_URL
-from tests.factories import PASSWORD, assert_error, login, make_meeting, make_user
-from tests.voting.conftest import make_room, nonce
+from tests.factories import (
+    PASSWORD,
+    REDIS_URL,
+    assert_error,
+    login,
+    make_meeting,
+    make_room,
+    make_user,
+    nonce,
+)
 from web.app import create_app
 from web.ratelimit import Limiter, Rate
 from web.ratelimit_redis import RedisLimiter, connect

@@ -8,8 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from tests.factories import assert_error, login, make_user
-from tests.voting.conftest import Room, check_out, nonce, seat
+from tests.factories import Room, assert_error, check_out, login, make_user, nonce, seat
 from voting import polls
 
 
