@@ -18,7 +18,7 @@ from core.errors import ConflictError, PayloadTooLargeError
 from meetings.documents import Uploads
 from meetings.errors import FileTooLargeError
 from meetings.storage import BlobStore, StagedFile
-from models import Blob, Meeting, Person, Role
+from models import Blob, Meeting, MeetingCreate, Person, Role
 from models.base import utcnow
 from models.meeting import AGENDA_ITEMS_MAX
 from records.archive_format import (
@@ -296,7 +296,7 @@ def _person_for(session: Session, data: dict[str, Any]) -> Person:
 
 
 def _insert_meeting(session: Session, raw: Any, maps: Maps) -> Meeting:
-    data = check_row(Meeting, raw, "meeting")
+    data = check_row(Meeting, raw, "meeting", rules=MeetingCreate)
     old_id = data.pop("id")
     maps["current_item"] = {None: data.pop("current_item_id")}
     _map_refs(data, MEETING_REFS, maps, "meeting")

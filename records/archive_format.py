@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model, field_validator
 from sqlmodel import SQLModel
 
 from core.errors import InvalidInputError
@@ -32,6 +32,7 @@ from models import (
 )
 from models.minutes import Minutes
 from models.person import _USERNAME_PATTERN
+from models.text import refuse_nul
 from records.archive_json import Maps, remap, remap_result
 from voting.secrecy import new_salt
 
@@ -176,24 +177,36 @@ MEETING_REFS = {"chair_id": "person", "created_by": "person"}
 
 @functools.cache
 def row_schema(table: type[SQLModel], drop: frozenset[str] = frozenset()) -> type[BaseModel]:
-    """A plain pydantic model of the table's columns, with their types and limits."""
+    """A plain pydantic model of the table's columns, with their types and limits; no text may
+    hold a NUL (what the API refuses on every database, an import refuses too)."""
     fields: dict[str, Any] = {
         name: (info.annotation, info)
         for name, info in table.model_fields.items()
         if name not in drop
     }
     config = ConfigDict(extra="ignore")
-    return create_model(f"Archived{table.__name__}", __config__=config, **fields)
+    validators = {"_no_nul": field_validator("*")(refuse_nul)}
+    return create_model(
+        f"Archived{table.__name__}", __config__=config, __validators__=validators, **fields
+    )
 
 
 def check_row(
-    table: type[SQLModel], raw: Any, where: str, drop: frozenset[str] = frozenset()
+    table: type[SQLModel],
+    raw: Any,
+    where: str,
+    drop: frozenset[str] = frozenset(),
+    *,
+    rules: type[BaseModel] | None = None,
 ) -> dict[str, Any]:
-    """The row's values, typed and within the table's limits, or ArchiveError."""
+    """The row's values, typed and within the table's limits, or ArchiveError. `rules`, the
+    schema the API creates such rows with, checks what it checks too (a meeting's years)."""
     if not isinstance(raw, dict):
         raise ArchiveError(f"{where}: a row must be an object")
     try:
         row = row_schema(table, drop).model_validate(raw)
+        if rules is not None:
+            rules.model_validate({key: raw[key] for key in rules.model_fields if key in raw})
     except ValidationError as error:
         problem = error.errors()[0]
         place = ".".join(str(part) for part in problem["loc"])
