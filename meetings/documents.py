@@ -83,6 +83,10 @@ def add_document(
     title = title.strip()
     if not title:
         raise InvalidDataError("A document needs a title", field="title")
+    if "\x00" in title:
+        raise InvalidDataError(
+            "The title holds a NUL character, which cannot be stored", field="title"
+        )
     if agenda_item_id is not None:
         get_agenda_item(session=session, meeting=meeting, item_id=agenda_item_id)
     assert meeting.id is not None

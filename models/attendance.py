@@ -7,6 +7,7 @@ from sqlalchemy import DateTime, Index, String
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
+from models.text import StorableText
 
 
 class AttendanceKind(StrEnum):
@@ -50,7 +51,7 @@ class AttendanceEntryPublic(SQLModel):
     at: datetime
 
 
-class AttendanceCreate(SQLModel):
+class AttendanceCreate(StorableText):
     """A manual check-in or check-out at the desk."""
 
     person_id: int

@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, String
 from sqlmodel import Field, SQLModel
 
 from models.base import as_utc_or_none, utcnow
+from models.text import StorableText
 
 
 class LoginSession(SQLModel, table=True):
@@ -38,7 +39,7 @@ class DeviceToken(DeviceTokenBase, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-class DeviceTokenCreate(DeviceTokenBase):
+class DeviceTokenCreate(DeviceTokenBase, StorableText):
     pass
 
 

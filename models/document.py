@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import as_utc_or_none, utcnow
+from models.text import StorableText
 
 
 class DocumentStatus(StrEnum):
@@ -66,7 +67,7 @@ class ReadReceipt(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class DocumentUpdate(SQLModel):
+class DocumentUpdate(StorableText):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     agenda_item_id: int | None = None
 

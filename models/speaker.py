@@ -7,6 +7,7 @@ from sqlalchemy import DateTime, Index, String
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
+from models.text import StorableText
 
 
 class SpeechStatus(StrEnum):
@@ -38,7 +39,7 @@ class SpeechRequest(SQLModel, table=True):
     limit_seconds: int | None = Field(default=None, ge=0, le=4 * 3600)
 
 
-class SpeechCreate(SQLModel):
+class SpeechCreate(StorableText):
     """Ask for the floor; the item defaults to the current one, the person to oneself."""
 
     agenda_item_id: int | None = None

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from meetings import scheduling
 from models import AgendaItemCreate, Meeting, Person
 from models.meeting import AGENDA_ITEMS_MAX, AGENDA_TITLE_MAX, MEETING_TITLE_MAX, YEAR_MAX, YEAR_MIN
-from tests.factories import assert_error, make_meeting
+from tests.factories import assert_error, make_meeting, pdf_bytes
 
 
 def _zip_with(meeting_json: bytes) -> bytes:
@@ -128,3 +128,18 @@ def test_nul_in_text_is_refused_naming_the_field(
     assert_error(clerk_client.post("/api/people", json=person), 422, field="full_name")
     poll = {"title": "Biểu quyết", "kind": "single", "options": ["Có", "Kh\x00ông"]}
     assert_error(clerk_client.post(f"{base}/polls", json=poll), 422, field="options")
+
+
+def test_nul_is_refused_in_documents_devices_and_attendance_too(
+    clerk_client: TestClient, meeting: Meeting
+) -> None:
+    base = f"/api/meetings/{meeting.id}"
+    files = {"file": ("a.pdf", pdf_bytes(), "application/pdf")}
+    refused = clerk_client.post(f"{base}/documents", files=files, data={"title": "Tờ\x00 trình"})
+    assert_error(refused, 422, field="title")
+    uploaded = clerk_client.post(f"{base}/documents", files=files, data={"title": "Tờ trình"})
+    assert uploaded.status_code == 201, uploaded.text
+    document = f"/api/documents/{uploaded.json()['id']}"
+    assert_error(clerk_client.patch(document, json={"title": "T\x00"}), 422, field="title")
+    device = {"name": "Máy\x00 chiếu", "kind": "projector", "meeting_id": meeting.id}
+    assert_error(clerk_client.post("/api/devices", json=device), 422, field="name")
