@@ -19,9 +19,11 @@ from models import (
     Document,
     DocumentStatus,
     DocumentVersion,
+    Event,
     Invitation,
     Meeting,
     MeetingRole,
+    MeetingStatus,
     MinutesBody,
     MinutesSection,
     OrgUnit,
@@ -51,6 +53,16 @@ YES_NO_LABELS = {"yes": "Tán thành", "no": "Không tán thành"}
 COUNTED = (PollStatus.closed, PollStatus.published)
 
 
+@dataclass(frozen=True)
+class Times:
+    """When the meeting started and closed: from its status changes, else as scheduled."""
+
+    start: datetime
+    end: datetime
+    started: bool  # start is when the meeting went in progress, not the scheduled time
+    closed: bool  # end is when the meeting was closed
+
+
 @dataclass
 class ItemFacts:
     """What happened under one agenda item (or outside the agenda, item None)."""
@@ -69,8 +81,9 @@ def draft_body(*, session: Session, meeting: Meeting) -> MinutesBody:
     chair = _person(session, meeting.chair_id) or _invited_chair(session, meeting)
     secretary = _person(session, meeting.created_by)
     items = _item_facts(session, meeting)
+    times = meeting_times(session=session, meeting=meeting)
     sections = [
-        _time_place(meeting),
+        _time_place(meeting, times),
         _participants(session, meeting, chair, secretary),
         _proceedings(len(items) - 1),
     ]
@@ -78,10 +91,10 @@ def draft_body(*, session: Session, meeting: Meeting) -> MinutesBody:
         sections += _item_sections(facts, f"{number}. ")
     if not items[0].empty():
         sections += _item_sections(items[0], "")
-    sections.append(_closing(meeting))
+    sections.append(_closing(times))
     return MinutesBody(
         issuer=_issuer(session, chair),
-        place_date=f"Ngày {_long_date(as_utc(meeting.start_at).astimezone(VIETNAM).date())}",
+        place_date=f"Ngày {_long_date(_day(times.start))}",
         subject=meeting.title,
         chair_name=chair.full_name if chair else "",
         secretary_name=secretary.full_name if secretary else "",
@@ -122,16 +135,47 @@ def _hours(value: datetime) -> str:
     return f"{local.hour:02d} giờ {local.minute:02d}"
 
 
-def _time_place(meeting: Meeting) -> MinutesSection:
-    day = as_utc(meeting.start_at).astimezone(VIETNAM).date()
-    lines = [
-        f"Thời gian: từ {_hours(meeting.start_at)} đến {_hours(meeting.end_at)}, "
-        f"ngày {_long_date(day)}.",
-        f"Địa điểm: {meeting.location or '…'}.",
-    ]
+def meeting_times(*, session: Session, meeting: Meeting) -> Times:
+    """The actual start (first move to in progress) and close, from the meeting's event log."""
+    query = (
+        select(Event)
+        .where(Event.meeting_id == meeting.id, Event.type == "meeting.status")
+        .order_by(col(Event.seq))
+    )
+    changes = [(row.data.get("status"), row.created_at) for row in session.exec(query)]
+    started = next((at for status, at in changes if status == MeetingStatus.in_progress), None)
+    closed = next((at for status, at in reversed(changes) if status == MeetingStatus.closed), None)
+    return Times(
+        start=started or meeting.start_at,
+        end=closed or meeting.end_at,
+        started=started is not None,
+        closed=closed is not None,
+    )
+
+
+def _day(value: datetime) -> date:
+    return as_utc(value).astimezone(VIETNAM).date()
+
+
+def _time_place(meeting: Meeting, times: Times) -> MinutesSection:
+    lines = [_time_line(times), f"Địa điểm: {meeting.location or '…'}."]
     if meeting.description:
         lines.append(f"Nội dung: {meeting.description}")
     return MinutesSection(key="time_place", title="I. THỜI GIAN, ĐỊA ĐIỂM", text="\n".join(lines))
+
+
+def _time_line(times: Times) -> str:
+    # A time the meeting did not record is given as planned, and says so.
+    if not (times.started or times.closed):
+        return (
+            f"Thời gian (theo kế hoạch): từ {_hours(times.start)} đến {_hours(times.end)}, "
+            f"ngày {_long_date(_day(times.start))}."
+        )
+    start = _hours(times.start) + ("" if times.started else " (theo kế hoạch)")
+    end = _hours(times.end) + ("" if times.closed else " (dự kiến)")
+    if _day(times.end) != _day(times.start):
+        end += f" ngày {_long_date(_day(times.end))}"
+    return f"Thời gian: từ {start} đến {end}, ngày {_long_date(_day(times.start))}."
 
 
 def _named(person: Person | None, fallback: str = "…") -> str:
@@ -335,6 +379,11 @@ def _opinion_line(line: dict[str, Any]) -> str:
     return f"  + {who}{str(line['text']).strip()}"
 
 
-def _closing(meeting: Meeting) -> MinutesSection:
-    text = f"Cuộc họp kết thúc lúc {_hours(meeting.end_at)} cùng ngày."
+def _closing(times: Times) -> MinutesSection:
+    if not times.closed:
+        text = f"Cuộc họp kết thúc lúc … (theo kế hoạch: {_hours(times.end)})."
+    elif _day(times.end) == _day(times.start):
+        text = f"Cuộc họp kết thúc lúc {_hours(times.end)} cùng ngày."
+    else:
+        text = f"Cuộc họp kết thúc lúc {_hours(times.end)} ngày {_long_date(_day(times.end))}."
     return MinutesSection(key="closing", title="IV. KẾT THÚC", text=text)

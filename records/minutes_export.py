@@ -14,11 +14,11 @@ from records.minutes import body_of
 DRAFT_STAMP = "DỰ THẢO"
 
 
-def footer_line(minutes: Minutes) -> str:
-    """The line that says which version this is and, once final, its fingerprint."""
+def footer_lines(minutes: Minutes) -> list[str]:
+    """Which version this is and, once final, its fingerprint on a line of its own."""
     if minutes.status == MinutesStatus.final and minutes.sha256:
-        return f"Biên bản chính thức, phiên bản {minutes.version}. SHA-256: {minutes.sha256}"
-    return f"Dự thảo biên bản, phiên bản {minutes.version}: chưa có giá trị chính thức."
+        return [f"Biên bản chính thức, phiên bản {minutes.version}.", f"SHA-256: {minutes.sha256}"]
+    return [f"Dự thảo biên bản, phiên bản {minutes.version}: chưa có giá trị chính thức."]
 
 
 def printed_sections(body: MinutesBody) -> list[MinutesSection]:
@@ -53,7 +53,7 @@ def minutes_pdf(minutes: Minutes) -> bytes:
         title=fonts.text(f"{body.title} - {body.subject}"),
         creator="Hop",
     )
-    footer = _footer_painter(fonts, footer_line(minutes))
+    footer = _footer_painter(fonts, footer_lines(minutes))
     document.build(_story(minutes, body, fonts), onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 
@@ -125,14 +125,25 @@ def _signatures(body: MinutesBody, p: Callable[[str, str], Any]) -> Any:
     )
 
 
-def _footer_painter(fonts: Fonts, line: str) -> Callable[[Any, Any], None]:
+def _footer_painter(fonts: Fonts, footer: list[str]) -> Callable[[Any, Any], None]:
     from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
+
+    size, leading = 7.5, 9.0
 
     def paint(canvas: Any, document: Any) -> None:
+        # The page number sits at the right of the first line, and the text wraps short of
+        # it (between words, so the SHA-256 is never cut): nothing is drawn over anything.
+        number = f"{document.page}"
+        room = document.width - canvas.stringWidth(number, fonts.regular, size) - 4 * mm
+        split = [simpleSplit(fonts.text(line), fonts.regular, size, room) for line in footer]
+        lines = [part for parts in split for part in parts]
+        top = 10 * mm + leading * (len(lines) - 1)
         canvas.saveState()
-        canvas.setFont(fonts.regular, 7.5)
-        canvas.drawString(document.leftMargin, 10 * mm, fonts.text(line))
-        canvas.drawRightString(document.leftMargin + document.width, 10 * mm, f"{document.page}")
+        canvas.setFont(fonts.regular, size)
+        for index, text in enumerate(lines):
+            canvas.drawString(document.leftMargin, top - index * leading, text)
+        canvas.drawRightString(document.leftMargin + document.width, top, number)
         canvas.restoreState()
 
     return paint
@@ -149,6 +160,7 @@ def minutes_docx(minutes: Minutes) -> bytes:
 
     body = body_of(minutes)
     document = Document()
+    _a4(document.sections[0])
     style = document.styles["Normal"]
     style.font.name, style.font.size = "Times New Roman", Pt(13)
     if minutes.status != MinutesStatus.final:
@@ -164,11 +176,20 @@ def minutes_docx(minutes: Minutes) -> bytes:
             if line.strip():
                 _para(document, line, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     _docx_signatures(document, body)
-    document.sections[0].footer.paragraphs[0].text = footer_line(minutes)
+    document.sections[0].footer.paragraphs[0].text = "\n".join(footer_lines(minutes))
     document.core_properties.title = f"{body.title} - {body.subject}"
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _a4(section: Any) -> None:
+    """A4 with the PDF's margins: python-docx's blank document is US Letter."""
+    from docx.shared import Mm
+
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin, section.right_margin = Mm(30), Mm(20)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(22)
 
 
 def _para(
