@@ -12,7 +12,7 @@ PORT ?= 8000
 install: $(STAMP)
 
 # Reinstalls only when the project's dependency files change.
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile $(wildcard package-lock.json)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PIP) install "pip>=24" "setuptools<82" wheel
 	@# dlib-bin is the prebuilt dlib; face_recognition's own metadata would pull the dlib sdist.
@@ -21,12 +21,14 @@ $(STAMP): pyproject.toml Makefile
 	@$(PIP) install Pillow Click
 	@$(PIP) install -e ".[dev]"
 	@bash scripts/system-deps.sh
+	@# Front-end packages served from Hop's own origin (DESIGN.md): exactly the locked versions.
+	@if [ -f package-lock.json ]; then npm ci --silent; fi
 	@touch $(STAMP)
 	@echo "hop: installed into $(VENV)"
 
 run: install
 	@$(HOP) migrate
-	@$(HOP) demo --if-empty
+	@$(HOP) demo --if-empty --url http://$(HOST):$(PORT)
 	@$(HOP) serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -57,6 +57,10 @@ def demo(
     if_empty: Annotated[
         bool, typer.Option(help="Only load when the database has no people")
     ] = False,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Where Hop is served, for the banner (default: HOP_PUBLIC_URL)"),
+    ] = None,
 ) -> None:
     """Load a demo city committee: about 30 people, two meetings, agendas and PDF documents."""
     from demo.council import DEFAULT_PASSWORD, DemoError, load_demo, print_logins
@@ -72,7 +76,10 @@ def demo(
         typer.echo("The database already has people; the demo was not loaded again.")
     else:
         typer.echo(loaded.describe())
-    print_logins(password if loaded is not None or not if_empty else None)
+    print_logins(
+        password if loaded is not None or not if_empty else None,
+        url=url or settings.public_url,
+    )
 
 
 @app.command("create-user")

@@ -540,9 +540,9 @@ def _add_paper(
     return document
 
 
-def print_logins(password: str | None) -> None:
-    """Print where Hop runs and the demo accounts to log in with."""
-    typer.echo(f"\nHop demo: open {DEMO_URL} and log in as")
+def print_logins(password: str | None, *, url: str = DEMO_URL) -> None:
+    """Print where Hop runs (`url`) and the demo accounts to log in with."""
+    typer.echo(f"\nHop demo: open {url} and log in as")
     for username, role in LOGINS:
         typer.echo(f"  {username:<10} {role}")
     if password is None:

@@ -80,6 +80,15 @@ def update_person(*, session: Session, person: Person, data: PersonUpdate) -> Pe
     return person
 
 
+def remember_language(*, session: Session, person: Person, language: str) -> None:
+    """Keep the language a person chose on their account (no write when it is already kept)."""
+    if person.language == language:
+        return
+    person.language = language
+    session.add(person)
+    session.commit()
+
+
 def list_people(
     *, session: Session, search: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[list[Person], int]:

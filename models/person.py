@@ -51,6 +51,8 @@ class Person(PersonBase, table=True):
     username: str = Field(max_length=64, unique=True, index=True)
     password_hash: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # The language the person chose for the pages ("vi", "en"); None: the site's default.
+    language: str | None = Field(default=None, max_length=8)
 
 
 _USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"

@@ -25,6 +25,7 @@ from web.api import polls as polls_api
 from web.api import reports as reports_api
 from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
+from web.docs import install_docs
 from web.errors import InternalErrors, install_error_handlers
 from web.hub import Hub
 from web.i18n import Translator
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         summary="Paperless meetings with face check-in and live voting",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # web.docs serves them from local assets
+        redoc_url=None,
     )
     app.add_middleware(ConcurrencyLimit, limit=REQUEST_LIMIT)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
     app.include_router(ws.router)
     app.include_router(ws_kiosk.router)
+    install_docs(app)  # mounts /static/vendor/..., so before /static
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])

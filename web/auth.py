@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request, Response
 from sqlmodel import Session, col, delete, select
@@ -163,3 +164,32 @@ def set_csrf_cookie(response: Response, request: Request, token: str) -> None:
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
     return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
+
+
+def safe_local_path(target: str | None) -> str:
+    """`target` when it is a path on this site, else "/": never an open redirect elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    # Browsers read "/\\host" as "//host"; control characters have no place in a path.
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
+
+
+def return_path(request: Request) -> str:
+    """The page to come back to after logging in: this one, or for a form post the page the
+    form was on (its Referer, on this site), since a form's action may answer POST only."""
+    if request.method in ("GET", "HEAD"):
+        path, query = request.url.path, request.url.query
+    else:
+        referer = urlsplit(request.headers.get("referer", ""))
+        if referer.netloc != request.url.netloc:
+            return "/"
+        path, query = referer.path, referer.query
+    return safe_local_path(f"{path}?{query}" if query else path)
+
+
+def login_url(request: Request) -> str:
+    """The login page, coming back to `return_path` afterwards."""
+    return f"/login?next={quote(return_path(request), safe='/')}"

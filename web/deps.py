@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 from sqlmodel import Session
 
-from meetings import access
+from meetings import access, people
 from models import DeviceToken, Meeting, Person
 from models.db import open_session
 from web import audit_log
@@ -21,7 +21,7 @@ from web.auth import (
     device_for_token,
     person_for_session,
 )
-from web.i18n import LANG_COOKIE, pick_language
+from web.i18n import LANG_COOKIE, LANGUAGES, pick_language
 from web.state import AppState
 
 
@@ -42,13 +42,26 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def get_meeting_quorum(state: StateDep) -> tuple[int, int]:
+    """The configured meeting quorum (HOP_MEETING_QUORUM), for polls that set none of their own."""
+    return state.settings.meeting_quorum_fraction
+
+
+MeetingQuorumDep = Annotated[tuple[int, int], Depends(get_meeting_quorum)]
+
+
 def language_of(request: Request) -> str:
-    """The language of the request: ?lang=, then the cookie, then the browser, then the default."""
+    """The language of the request: ?lang=, then the person's choice (their account, then the
+    cookie), then the browser's if HOP_USE_BROWSER_LANGUAGE, then HOP_DEFAULT_LANGUAGE."""
+    settings = get_state(request).settings
+    person = getattr(request.state, "person", None)
     return pick_language(
         request.query_params.get("lang"),
         request.cookies.get(LANG_COOKIE),
         request.headers.get("accept-language"),
-        get_state(request).settings.default_language,
+        settings.default_language,
+        account=person.language if isinstance(person, Person) else None,
+        use_browser=settings.use_browser_language,
     )
 
 
@@ -68,6 +81,9 @@ class LoginRequiredError(HTTPException):
 def get_optional_person(request: Request, session: SessionDep) -> Person | None:
     person = person_for_session(session, request.cookies.get(SESSION_COOKIE))
     request.state.person = person  # pages show who is logged in
+    chosen = request.query_params.get("lang")
+    if person is not None and chosen is not None and chosen in LANGUAGES:
+        people.remember_language(session=session, person=person, language=chosen)
     audit_log.bind_request(session, request, person)
     return person
 

@@ -13,6 +13,7 @@ from core.errors import HopError
 from models.db import OUT_OF_RANGE, OUT_OF_RANGE_DETAIL
 from web.api_schema import document_errors
 from web.audit_log import record_denied
+from web.auth import login_url
 
 log = logging.getLogger("hop.web")
 
@@ -48,7 +49,8 @@ async def handle_http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 403:
         await record_denied(request, str(error.detail))
     if error.status_code == 401 and not _wants_json(request):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        # 303: the login page is a GET whatever the method was; back to a page, never a POST.
+        return RedirectResponse(login_url(request), status_code=303)
     if _wants_json(request):
         names = {401: "NotAuthenticatedError", 403: "PermissionDeniedError", 404: "NotFoundError"}
         return JSONResponse(

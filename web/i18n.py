@@ -12,6 +12,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("vi", "en")
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 LANG_COOKIE = "hop_lang"
+LANG_COOKIE_AGE = 365 * 86400  # seconds
 
 
 def _load(language: str) -> gettext.NullTranslations:
@@ -41,12 +42,21 @@ class Translator:
         return catalog.ngettext
 
 
-def pick_language(query: str | None, cookie: str | None, accept: str | None, default: str) -> str:
-    """The language asked for in the URL, then the cookie, then the browser, then the default."""
-    for candidate in (query, cookie):
+def pick_language(
+    query: str | None,
+    cookie: str | None,
+    accept: str | None,
+    default: str,
+    *,
+    account: str | None = None,
+    use_browser: bool = True,
+) -> str:
+    """The language asked for in the URL, then the one kept on the person's account, then the
+    cookie, then (when `use_browser`) the browser's, then the default."""
+    for candidate in (query, account, cookie):
         if candidate in LANGUAGES:
             return candidate
-    if accept:
+    if accept and use_browser:
         first = accept.split(",")[0].strip().lower()[:2]
         if first in LANGUAGES and first != default and default not in accept:
             return first

@@ -22,6 +22,7 @@ HEADERS = {
     "permissions-policy": "camera=(self), microphone=(), geolocation=()",
     "content-security-policy": CONTENT_SECURITY_POLICY,
 }
+NO_STORE = "no-store"
 # Form fields and multipart overhead beyond the file itself.
 SLACK_BYTES = 1024 * 1024
 
@@ -44,12 +45,17 @@ class SecurityMiddleware:
         token = csrf or secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_token"] = token
         secure = scope.get("scheme") == "https"
+        is_api = str(scope.get("path", "")).startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 out = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     out.setdefault(name, value)
+                if is_api or out.get("content-type", "").startswith("text/html"):
+                    # Pages and API answers may show personal data: after logout, Back must
+                    # not show them from the cache. A response that says otherwise keeps it.
+                    out.setdefault("cache-control", NO_STORE)
                 already = any(
                     value.startswith(f"{CSRF_COOKIE}=") for value in out.getlist("set-cookie")
                 )

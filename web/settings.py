@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=50, ge=1, le=2048)
     allowed_document_types: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCUMENT_TYPES))
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # The pages' language when a person has chosen none (?lang=, kept on their account and in a
+    # cookie); the browser's Accept-Language is followed only when use_browser_language is on.
     default_language: str = "vi"
+    use_browser_language: bool = False
     allowed_origins: list[str] = Field(default_factory=list)
     # Face engine processes (0: one per core) and how many frames may wait for them.
     face_workers: int = Field(default=0, ge=0, le=64)

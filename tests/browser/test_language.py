@@ -1,7 +1,7 @@
 """Every page in Vietnamese by default and in English after the switch, which it remembers."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.helpers import (
     TABLET,
@@ -62,13 +62,21 @@ def test_login_and_room_in_vietnamese_then_in_english(new_context: NewContext) -
     expect_language(page, "en", "Log in")
 
 
-def test_an_english_browser_gets_english_without_asking(new_context: NewContext) -> None:
+def test_an_english_browser_gets_the_site_language(new_context: NewContext) -> None:
+    # HOP_DEFAULT_LANGUAGE (vi); the browser's own only with HOP_USE_BROWSER_LANGUAGE=true.
     page = new_context(locale="en-GB").new_page()
     page.goto("/login")
-    expect_language(page, "en", "Log in")
+    expect_language(page, "vi", "Đăng nhập")
 
 
-# What the check-in and voting pages say, by browser locale.
+def choose_language(context: BrowserContext, lang: str) -> None:
+    """The language picked on the login page, before logging in (kept in a cookie)."""
+    page = context.new_page()
+    page.goto(f"/login?lang={lang}")
+    page.close()
+
+
+# What the check-in and voting pages say, by browser locale and the language picked there.
 SAYS = {
     "vi-VN": {
         "lang": "vi",
@@ -99,14 +107,18 @@ def test_the_check_in_and_voting_pages_in_the_browser_language(
 ) -> None:
     says = SAYS[locale]
     staff_context = new_context(locale=locale)
+    choose_language(staff_context, says["lang"])
     staff = Secretariat(staff_context)
     meeting_id = voting_meeting(staff, f"Phiên họp thử: ngôn ngữ {locale}", ("daibieu13",))
     open_poll(staff, meeting_id)
     kiosk_token = staff.device_token(meeting_id, "kiosk", "Kiosk")
     projector_token = staff.projector_token(meeting_id)
     tablet = new_context(viewport=TABLET, locale=locale)
+    choose_language(tablet, says["lang"])
     api_log_in(tablet, "daibieu13")
-    screens = new_context(locale=locale).new_page()
+    screens_context = new_context(locale=locale)
+    choose_language(screens_context, says["lang"])
+    screens = screens_context.new_page()
 
     def lang_of(page: Page) -> None:
         expect(page.locator("html")).to_have_attribute("lang", says["lang"])

@@ -4,11 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from meetings import people
 from meetings.access import is_staff
+from models import Person
 from web import audit_log, auth, ratelimit
 from web.deps import OptionalUser, SessionDep, StateDep
+from web.i18n import LANG_COOKIE, LANG_COOKIE_AGE, LANGUAGES
 from web.pages.render import N_, render
 
 router = APIRouter()
@@ -23,9 +26,7 @@ RATE_LIMITED = (
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never an open redirect to another host.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    return auth.safe_local_path(target)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -61,13 +62,24 @@ def login_submit(
         context = {"next": _safe_next(next), "error": "bad_credentials", "username": username}
         return render(request, "pages/login.html", context, status=401)
     ratelimit.login_succeeded(state, username=username)
+    _keep_language(request, session, person)
     auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
     audit_log.logged_in(session, request, person)
     token = auth.start_session(session, person=person, hours=state.settings.session_hours)
     response = RedirectResponse(_safe_next(next), status_code=303)
     auth.set_session_cookie(response, request, token, hours=state.settings.session_hours)
     auth.set_csrf_cookie(response, request, auth.new_token())
+    if person.language:  # this browser follows the person's choice from now on
+        secure = request.url.scheme == "https"
+        response.set_cookie(LANG_COOKIE, person.language, max_age=LANG_COOKIE_AGE, secure=secure)
     return response
+
+
+def _keep_language(request: Request, session: Session, person: Person) -> None:
+    # A language chosen on the login page (the cookie) becomes the account's, if it has none.
+    chosen = request.cookies.get(LANG_COOKIE)
+    if person.language is None and chosen is not None and chosen in LANGUAGES:
+        people.remember_language(session=session, person=person, language=chosen)
 
 
 def _locked_out(

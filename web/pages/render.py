@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from models.base import as_utc
 from web.deps import language_of
-from web.i18n import LANG_COOKIE, LANGUAGE_NAMES
+from web.i18n import LANG_COOKIE, LANG_COOKIE_AGE, LANGUAGE_NAMES
 from web.state import AppState
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -103,7 +103,9 @@ def render(
     response = TEMPLATES.TemplateResponse(request, name, values, status_code=status)
     if request.query_params.get("lang") in LANGUAGE_NAMES:
         secure = request.url.scheme == "https"
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure)
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, samesite="lax", secure=secure
+        )
     return response
 
 
