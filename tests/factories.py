@@ -13,15 +13,17 @@ from typing import Any
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlalchemy import func, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
 
 from checkin import attendance
-from meetings import documents, people, scheduling
+from meetings import documents, live, people, scheduling
 from meetings.documents import Uploads
 from models import (
     AgendaItemCreate,
     AttendanceMethod,
+    Ballot,
     BallotAck,
     BallotCast,
     Document,
@@ -30,11 +32,16 @@ from models import (
     Meeting,
     MeetingCreate,
     MeetingRole,
+    MeetingStatus,
     Person,
     PersonCreate,
     Poll,
     PollCreate,
+    Reply,
     Role,
+    SecretVoter,
+    SpeechRequest,
+    SpeechStatus,
 )
 from models.base import utcnow
 from models.db import make_engine
@@ -284,7 +291,7 @@ def check_out(session: Session, meeting: Meeting, *people: Person) -> None:
 
 @dataclass
 class Room:
-    """A meeting with its clerk, chair and delegates (all with a voting right)."""
+    """A meeting in progress with its clerk, chair and delegates (all with a voting right)."""
 
     session: Session
     meeting: Meeting
@@ -316,6 +323,7 @@ def make_room(session: Session, delegates: int = 5, *, present: bool = True) -> 
     clerk = make_user(session, role=Role.secretariat)
     chair = make_user(session)
     meeting = make_meeting(session, creator=clerk, chair=chair)
+    start_meeting(session, meeting)  # polls open and ballots count only in a running meeting
     seat(session, meeting, chair, role=MeetingRole.chair)
     room = Room(session=session, meeting=meeting, clerk=clerk, chair=chair)
     for _ in range(delegates):
@@ -325,3 +333,185 @@ def make_room(session: Session, delegates: int = 5, *, present: bool = True) -> 
     if present:
         room.present(chair, *room.delegates)
     return room
+
+
+# Scenes: a meeting brought to a point several test modules start from.
+
+ORIGIN = {"origin": "http://testserver"}
+
+
+@dataclass
+class Scene:
+    """A meeting that happened: who came, who did not and why, a paper, a speech, votes."""
+
+    room: Room
+    came: Person  # by face
+    left: Person  # came, then left
+    excused: Person  # declined with a reason
+    missing: Person  # never replied, never came
+
+    @property
+    def meeting(self) -> Meeting:
+        return self.room.meeting
+
+
+def stage_meeting(session: Session, client: TestClient) -> Scene:
+    room = make_room(session, delegates=4, present=False)
+    came, left, excused, missing = room.delegates
+    meeting = room.meeting
+    item = scheduling.add_agenda_item(
+        session=session, meeting=meeting, data=AgendaItemCreate(title="Thông qua Nghị quyết")
+    )
+    _attend(session, meeting, room.chair, came, left)
+    attendance.record_check_out(session=session, meeting=meeting, person_id=left.id or 0)
+    invitation = scheduling.list_invitations(session=session, meeting=meeting)
+    declined = next(inv for inv, person in invitation if person.id == excused.id)
+    scheduling.reply_to_invitation(
+        session=session, invitation=declined, reply=Reply.declined, reason="Đi công tác."
+    )
+    _paper(session, client, room, item.id)
+    _speech(session, meeting, came, item.id)
+    _votes(room, came, item.id)
+    return Scene(room, came, left, excused, missing)
+
+
+def start_meeting(session: Session, meeting: Meeting) -> None:
+    scheduling.change_status(session=session, meeting=meeting, status=MeetingStatus.scheduled)
+    scheduling.change_status(session=session, meeting=meeting, status=MeetingStatus.in_progress)
+
+
+@dataclass
+class SpeakerRoom:
+    """A running meeting on its first item; two of its three delegates are checked in."""
+
+    meeting: Meeting
+    clerk: Person
+    delegates: list[Person]
+    item_id: int
+
+    @property
+    def url(self) -> str:
+        return f"/api/meetings/{self.meeting.id}/speakers"
+
+
+def make_speaker_room(session: Session) -> SpeakerRoom:
+    clerk = make_user(session, role=Role.secretariat)
+    meeting = make_meeting(session, creator=clerk)
+    delegates = [make_user(session) for _ in range(3)]
+    for person in delegates:
+        invite(session, meeting, person)
+    check_in(session, meeting, *delegates[:2])
+    start_meeting(session, meeting)
+    item_id = scheduling.list_agenda(session=session, meeting=meeting)[0].id or 0
+    live.set_current_item(session, meeting=meeting, item_id=item_id)
+    return SpeakerRoom(meeting, clerk, delegates, item_id)
+
+
+def add_voters(room: Room, count: int) -> list[int]:
+    """Many delegates at once (rows written in bulk), checked in through the service."""
+    session = room.session
+    people = [
+        Person(username=f"bulk{n}-{nonce()[:8]}", full_name=f"Đại biểu {n}") for n in range(count)
+    ]
+    session.add_all(people)
+    session.flush()
+    assert room.meeting.id is not None
+    session.add_all(
+        Invitation(meeting_id=room.meeting.id, person_id=person.id or 0) for person in people
+    )
+    session.commit()
+    for person in people:
+        attendance.record_check_in(
+            session=session,
+            meeting=room.meeting,
+            person_id=person.id or 0,
+            method=AttendanceMethod.manual,
+        )
+    return [person.id or 0 for person in people]
+
+
+def close_in_thread(engine: Engine, poll_id: int) -> dict[str, Any]:
+    with Session(engine, expire_on_commit=False) as session:
+        poll = session.get(Poll, poll_id)
+        assert poll is not None
+        return polls.close_poll(session=session, poll=poll)
+
+
+def stored(session: Session, poll: Poll) -> int:
+    table: Any = SecretVoter if poll.secret else Ballot
+    return session.exec(
+        select(func.count()).select_from(table).where(table.poll_id == poll.id)
+    ).one()
+
+
+def issue_projector(client: TestClient, meeting_id: int | None) -> dict[str, object]:
+    body = {"name": "Máy chiếu hội trường", "kind": "projector", "meeting_id": meeting_id}
+    response = client.post("/api/devices", json=body)
+    assert response.status_code == 201, response.text
+    issued: dict[str, object] = response.json()
+    return issued
+
+
+def _attend(session: Session, meeting: Meeting, chair: Person, came: Person, left: Person) -> None:
+    for person, method in ((chair, AttendanceMethod.manual), (came, AttendanceMethod.face)):
+        attendance.record_check_in(
+            session=session, meeting=meeting, person_id=person.id or 0, method=method
+        )
+    attendance.record_check_in(
+        session=session, meeting=meeting, person_id=left.id or 0, method=AttendanceMethod.qr
+    )
+
+
+def _paper(session: Session, client: TestClient, room: Room, item_id: int | None) -> None:
+    document = make_document(
+        session, client, room.meeting, room.clerk, title="Tờ trình dự toán", publish=True
+    )
+    documents.update_document(
+        session=session,
+        document=document,
+        data=documents.DocumentUpdate(agenda_item_id=item_id),
+    )
+    documents.add_version(
+        session=session,
+        uploads=uploads_of(client),
+        document=document,
+        source=io.BytesIO(pdf_bytes("Tờ trình sửa đổi")),
+        filename="to-trinh-v2.pdf",
+        uploader=room.clerk,
+    )
+    make_document(session, client, room.meeting, room.clerk, title="Bản nháp chưa phát hành")
+
+
+def _speech(session: Session, meeting: Meeting, speaker: Person, item_id: int | None) -> None:
+    started = utcnow() - timedelta(minutes=10)
+    session.add(
+        SpeechRequest(
+            meeting_id=meeting.id or 0,
+            agenda_item_id=item_id,
+            person_id=speaker.id or 0,
+            status=SpeechStatus.done,
+            note="Đề nghị bổ sung kinh phí chỉnh trang vỉa hè",
+            started_at=started,
+            ended_at=started + timedelta(minutes=4),
+        )
+    )
+    session.commit()
+
+
+def _votes(room: Room, voter: Person, item_id: int | None) -> None:
+    # Two of the five members are in the room: the attendance the minutes record, under the
+    # meeting's two-thirds quorum. The scene's votes set a quorum of their own that two meet.
+    quorum = {"quorum_count": 2, "agenda_item_id": item_id}
+    motion = room.open(title="Thông qua dự toán ngân sách", **quorum)
+    for person in (room.chair, voter):
+        room.cast(motion, person, choice="yes")
+    polls.close_poll(session=room.session, poll=motion)
+    opinion = room.open(title="Góp ý Đề án hè phố", kind="opinion", opinion_agree=True, **quorum)
+    ballots.cast_ballot(
+        session=room.session,
+        poll=opinion,
+        voter=voter,
+        cast=ballots.BallotCast(nonce=nonce(), text="Cần lấy ý kiến hộ kinh doanh", agree=True),
+    )
+    polls.close_poll(session=room.session, poll=opinion)
+    room.open(title="Biểu quyết chưa đóng", **quorum)  # still open: not in the minutes

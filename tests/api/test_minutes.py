@@ -12,8 +12,16 @@ from sqlmodel import Session, col, select
 from demo.council import load_demo
 from models import Invitation, Meeting, Person, Reply, Role
 from records import minutes
-from tests.factories import assert_error, check_in, login, make_meeting, make_user, nonce
-from tests.meetings.test_minutes import Scene, stage_meeting
+from tests.factories import (
+    Scene,
+    assert_error,
+    check_in,
+    login,
+    make_meeting,
+    make_user,
+    nonce,
+    stage_meeting,
+)
 from web.settings import Settings
 
 DEMO_PASSWORD = "mat-khau-thu-nghiem"
@@ -160,7 +168,7 @@ def test_minutes_of_the_demo_meeting(
         (person for inv, person in rows if inv.voting_right and inv.reply != Reply.declined),
         key=lambda person: person.username,
     )
-    came = voters[:12]
+    came = voters[:16]  # the meeting's quorum: two thirds of its 23 members with a vote
     check_in(session, meeting, *came)
     declined = [(inv, person) for inv, person in rows if inv.reply == Reply.declined]
     thuky = _demo_person(session, "thuky")
@@ -194,7 +202,7 @@ def test_minutes_of_the_demo_meeting(
     assert body["chair_name"] == chair.full_name
     assert body["secretary_name"] == thuky.full_name
     assert body["issuer"] == "THƯỜNG TRỰC HỘI ĐỒNG NHÂN DÂN PHƯỜNG"
-    assert "Thông qua Đề án hè phố (biểu quyết công khai; 8 phiếu trên 12" in sections["other"]
+    assert "Thông qua Đề án hè phố (biểu quyết công khai; 8 phiếu trên 16" in sections["other"]
     assert "Tán thành: 8; Không tán thành: 0. Kết quả: Thông qua." in sections["other"]
     papers = "\n".join(text for key, text in sections.items() if key.startswith("item-"))
     assert "(phiên bản 1, tệp" in papers

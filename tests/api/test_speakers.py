@@ -1,45 +1,27 @@
 """The speaker queue API: who may do what, clear errors that change nothing, live delivery."""
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from meetings import live, scheduling
-from models import Meeting, MeetingStatus, Person, Role
-from tests.factories import assert_error, invite, login, make_meeting, make_user, receive_until
-from tests.meetings.test_speakers import check_in, start_meeting
-
-ORIGIN = {"origin": "http://testserver"}
-
-
-@dataclass
-class Room:
-    meeting: Meeting
-    clerk: Person
-    delegates: list[Person]
-    item_id: int
-
-    @property
-    def url(self) -> str:
-        return f"/api/meetings/{self.meeting.id}/speakers"
+from meetings import scheduling
+from models import MeetingStatus, Person
+from tests.factories import (
+    ORIGIN,
+    assert_error,
+    login,
+    make_speaker_room,
+    make_user,
+    receive_until,
+)
+from tests.factories import SpeakerRoom as Room
 
 
 @pytest.fixture
 def room(session: Session) -> Room:
-    clerk = make_user(session, role=Role.secretariat)
-    meeting = make_meeting(session, creator=clerk)
-    delegates = [make_user(session) for _ in range(3)]
-    for person in delegates:
-        invite(session, meeting, person)
-    for person in delegates[:2]:
-        check_in(session, meeting, person)
-    start_meeting(session, meeting)
-    item_id = scheduling.list_agenda(session=session, meeting=meeting)[0].id or 0
-    live.set_current_item(session, meeting=meeting, item_id=item_id)
-    return Room(meeting, clerk, delegates, item_id)
+    return make_speaker_room(session)
 
 
 def ask(client: TestClient, room: Room, person: Person) -> dict[str, Any]:

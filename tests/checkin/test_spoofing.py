@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from models import Meeting, Person
+from tests.factories import ORIGIN
 from tests.web.checkin_support import (
-    ORIGIN,
     enrol,
     face_client,
     face_session,

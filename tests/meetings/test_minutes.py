@@ -5,8 +5,6 @@ import hashlib
 import io
 import json
 import unicodedata
-from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from docx import Document as DocxDocument
@@ -14,127 +12,22 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
-from checkin import attendance
-from meetings import documents, scheduling
 from models import (
-    AgendaItemCreate,
-    AttendanceMethod,
     Event,
-    Meeting,
     MinutesStatus,
     MinutesUpdate,
-    Person,
-    Reply,
     SectionEdit,
-    SpeechRequest,
-    SpeechStatus,
 )
 from models.audit import AuditEntry
-from models.base import utcnow
 from records import minutes
 from records.minutes import MinutesLockedError, MinutesStateError, UnknownSectionError
 from records.minutes_export import MOTTO, NATION, minutes_docx, minutes_pdf, pdf_fonts
-from tests.factories import Room, make_document, make_room, nonce, pdf_bytes, uploads_of
-from voting import ballots, polls
-
-
-@dataclass
-class Scene:
-    """A meeting that happened: who came, who did not and why, a paper, a speech, votes."""
-
-    room: Room
-    came: Person  # by face
-    left: Person  # came, then left
-    excused: Person  # declined with a reason
-    missing: Person  # never replied, never came
-
-    @property
-    def meeting(self) -> Meeting:
-        return self.room.meeting
-
-
-def stage_meeting(session: Session, client: TestClient) -> Scene:
-    room = make_room(session, delegates=4, present=False)
-    came, left, excused, missing = room.delegates
-    meeting = room.meeting
-    item = scheduling.add_agenda_item(
-        session=session, meeting=meeting, data=AgendaItemCreate(title="Thông qua Nghị quyết")
-    )
-    _attend(session, meeting, room.chair, came, left)
-    attendance.record_check_out(session=session, meeting=meeting, person_id=left.id or 0)
-    invitation = scheduling.list_invitations(session=session, meeting=meeting)
-    declined = next(inv for inv, person in invitation if person.id == excused.id)
-    scheduling.reply_to_invitation(
-        session=session, invitation=declined, reply=Reply.declined, reason="Đi công tác."
-    )
-    _paper(session, client, room, item.id)
-    _speech(session, meeting, came, item.id)
-    _votes(room, came, item.id)
-    return Scene(room, came, left, excused, missing)
-
-
-def _attend(session: Session, meeting: Meeting, chair: Person, came: Person, left: Person) -> None:
-    for person, method in ((chair, AttendanceMethod.manual), (came, AttendanceMethod.face)):
-        attendance.record_check_in(
-            session=session, meeting=meeting, person_id=person.id or 0, method=method
-        )
-    attendance.record_check_in(
-        session=session, meeting=meeting, person_id=left.id or 0, method=AttendanceMethod.qr
-    )
-
-
-def _paper(session: Session, client: TestClient, room: Room, item_id: int | None) -> None:
-    document = make_document(
-        session, client, room.meeting, room.clerk, title="Tờ trình dự toán", publish=True
-    )
-    documents.update_document(
-        session=session,
-        document=document,
-        data=documents.DocumentUpdate(agenda_item_id=item_id),
-    )
-    documents.add_version(
-        session=session,
-        uploads=uploads_of(client),
-        document=document,
-        source=io.BytesIO(pdf_bytes("Tờ trình sửa đổi")),
-        filename="to-trinh-v2.pdf",
-        uploader=room.clerk,
-    )
-    make_document(session, client, room.meeting, room.clerk, title="Bản nháp chưa phát hành")
-
-
-def _speech(session: Session, meeting: Meeting, speaker: Person, item_id: int | None) -> None:
-    started = utcnow() - timedelta(minutes=10)
-    session.add(
-        SpeechRequest(
-            meeting_id=meeting.id or 0,
-            agenda_item_id=item_id,
-            person_id=speaker.id or 0,
-            status=SpeechStatus.done,
-            note="Đề nghị bổ sung kinh phí chỉnh trang vỉa hè",
-            started_at=started,
-            ended_at=started + timedelta(minutes=4),
-        )
-    )
-    session.commit()
-
-
-def _votes(room: Room, voter: Person, item_id: int | None) -> None:
-    motion = room.open(title="Thông qua dự toán ngân sách", agenda_item_id=item_id)
-    for person in (room.chair, voter):
-        room.cast(motion, person, choice="yes")
-    polls.close_poll(session=room.session, poll=motion)
-    opinion = room.open(
-        title="Góp ý Đề án hè phố", kind="opinion", opinion_agree=True, agenda_item_id=item_id
-    )
-    ballots.cast_ballot(
-        session=room.session,
-        poll=opinion,
-        voter=voter,
-        cast=ballots.BallotCast(nonce=nonce(), text="Cần lấy ý kiến hộ kinh doanh", agree=True),
-    )
-    polls.close_poll(session=room.session, poll=opinion)
-    room.open(title="Biểu quyết chưa đóng")  # still open: not in the minutes
+from tests.factories import (
+    Scene,
+    make_room,
+    stage_meeting,
+)
+from voting import polls
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, select
 
-from checkin.attendance import record_check_in, record_check_out
+from checkin.attendance import record_check_out
 from meetings import scheduling, speakers
 from meetings.errors import AgendaItemNotFoundError
 from models import (
     AgendaItemCreate,
-    AttendanceMethod,
     Event,
     Meeting,
     MeetingRole,
@@ -20,7 +19,7 @@ from models import (
     Role,
 )
 from models.speaker import SpeechRequest, SpeechStatus
-from tests.factories import invite, make_meeting, make_user
+from tests.factories import check_in, invite, make_meeting, make_user, start_meeting
 
 
 @dataclass
@@ -29,18 +28,6 @@ class Hall:
     chair: Person
     delegates: list[Person]
     item_id: int
-
-
-def check_in(session: Session, meeting: Meeting, person: Person) -> None:
-    assert person.id is not None
-    record_check_in(
-        session=session, meeting=meeting, person_id=person.id, method=AttendanceMethod.manual
-    )
-
-
-def start_meeting(session: Session, meeting: Meeting) -> None:
-    scheduling.change_status(session=session, meeting=meeting, status=MeetingStatus.scheduled)
-    scheduling.change_status(session=session, meeting=meeting, status=MeetingStatus.in_progress)
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from models import Ballot, BallotAck, BallotCast, Event, SecretChoice
-from tests.factories import Room, make_room, make_user, nonce
-from tests.voting.test_integrity import add_voters, close_in_thread, stored
+from tests.factories import Room, add_voters, close_in_thread, make_room, make_user, nonce, stored
 from voting import polls
 from voting.batch import PendingCast, cast_ballots
 from voting.errors import (

@@ -10,8 +10,7 @@ from sqlmodel import Session
 
 from models import Poll, PollStatus
 from models.base import utcnow
-from tests.factories import Room, login, receive_until
-from tests.voting.test_live import ORIGIN
+from tests.factories import ORIGIN, Room, login, receive_until
 from voting import polls
 from voting.deadlines import close_due_polls, due_poll_ids
 from web.settings import Settings

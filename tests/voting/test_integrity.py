@@ -10,47 +10,19 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from checkin import attendance
 from models import (
-    AttendanceMethod,
-    Ballot,
     BallotAck,
     BallotCast,
     Event,
-    Invitation,
     Person,
     Poll,
     SecretChoice,
-    SecretVoter,
 )
-from tests.factories import Room, make_room, nonce
+from tests.factories import Room, add_voters, close_in_thread, make_room, nonce, stored
 from voting import ballots, polls, tally
 from voting.errors import PollClosedError
 
 T = TypeVar("T")
-
-
-def add_voters(room: Room, count: int) -> list[int]:
-    """Many delegates at once (rows written in bulk), checked in through the service."""
-    session = room.session
-    people = [
-        Person(username=f"bulk{n}-{nonce()[:8]}", full_name=f"Đại biểu {n}") for n in range(count)
-    ]
-    session.add_all(people)
-    session.flush()
-    assert room.meeting.id is not None
-    session.add_all(
-        Invitation(meeting_id=room.meeting.id, person_id=person.id or 0) for person in people
-    )
-    session.commit()
-    for person in people:
-        attendance.record_check_in(
-            session=session,
-            meeting=room.meeting,
-            person_id=person.id or 0,
-            method=AttendanceMethod.manual,
-        )
-    return [person.id or 0 for person in people]
 
 
 def cast_in_thread(engine: Engine, poll_id: int, person_id: int, body: dict[str, Any]) -> BallotAck:
@@ -61,13 +33,6 @@ def cast_in_thread(engine: Engine, poll_id: int, person_id: int, body: dict[str,
         assert poll is not None
         cast = BallotCast.model_validate(body)
         return ballots.cast_ballot(session=session, poll=poll, voter=person, cast=cast)
-
-
-def close_in_thread(engine: Engine, poll_id: int) -> dict[str, Any]:
-    with Session(engine, expire_on_commit=False) as session:
-        poll = session.get(Poll, poll_id)
-        assert poll is not None
-        return polls.close_poll(session=session, poll=poll)
 
 
 def all_at_once(jobs: list[Callable[[], T]]) -> list[T | Exception]:
@@ -83,13 +48,6 @@ def all_at_once(jobs: list[Callable[[], T]]) -> list[T | Exception]:
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         return list(pool.map(run, jobs))
-
-
-def stored(session: Session, poll: Poll) -> int:
-    table: Any = SecretVoter if poll.secret else Ballot
-    return session.exec(
-        select(func.count()).select_from(table).where(table.poll_id == poll.id)
-    ).one()
 
 
 @pytest.fixture

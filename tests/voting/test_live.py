@@ -10,10 +10,8 @@ from fastapi.testclient import TestClient
 
 from models import Meeting
 from models.events import PUBLISH
-from tests.factories import Room, login, nonce, receive_until
+from tests.factories import ORIGIN, Room, login, nonce, receive_until
 from voting import polls
-
-ORIGIN = {"origin": "http://testserver"}
 
 
 @contextmanager

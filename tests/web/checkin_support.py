@@ -30,7 +30,6 @@ from web.settings import Settings
 
 PEOPLE = FACES / "people"
 PROBES = FACES / "probes"
-ORIGIN = {"origin": "http://testserver"}
 # Sixteen or more numbers in a row, as a list or an array print: an embedding would show so.
 FLOAT_RUN = re.compile(r"(?:-?\d+(?:\.\d+)?(?:e-?\d+)?\s*[,\s]\s*){16,}")
 

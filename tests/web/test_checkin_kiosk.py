@@ -12,8 +12,8 @@ from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
 from models import Meeting
+from tests.factories import ORIGIN
 from tests.web.checkin_support import (
-    ORIGIN,
     assert_no_embedding,
     enrol,
     face_client,

@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from models import Meeting
+from tests.factories import ORIGIN
 from web.app import create_app
 from web.realtime.ws import CLOSE_REVOKED
 from web.settings import Settings
 
-ORIGIN = {"origin": "http://testserver"}
 LIMIT_SECONDS = 5.0
 
 

@@ -10,11 +10,9 @@ from starlette.websockets import WebSocketDisconnect
 
 from models import DeviceKind, DeviceTokenCreate, Meeting, Person
 from models.base import utcnow
-from tests.factories import make_meeting
+from tests.factories import ORIGIN, make_meeting
 from web.auth import DeviceRefusedError, device_for_meeting, issue_device_token
 from web.realtime.ws import CLOSE_POLICY
-
-ORIGIN = {"origin": "http://testserver"}
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,16 @@ from starlette.websockets import WebSocketDisconnect
 from meetings import live, scheduling
 from models import Meeting, MeetingStatus, Person, Role
 from models.events import PUBLISH, CommittedEvent, record_event
-from tests.factories import invite, login, make_meeting, make_person, pdf_bytes, receive_until
+from tests.factories import (
+    ORIGIN,
+    invite,
+    login,
+    make_meeting,
+    make_person,
+    pdf_bytes,
+    receive_until,
+)
 from web.hub import Client, Delivery, Hub
-
-ORIGIN = {"origin": "http://testserver"}
 
 
 @contextmanager

@@ -5,15 +5,7 @@ from sqlmodel import Session
 
 from meetings import scheduling
 from models import Role
-from tests.factories import login, make_meeting, make_person
-
-
-def issue_projector(client: TestClient, meeting_id: int | None) -> dict[str, object]:
-    body = {"name": "Máy chiếu hội trường", "kind": "projector", "meeting_id": meeting_id}
-    response = client.post("/api/devices", json=body)
-    assert response.status_code == 201, response.text
-    issued: dict[str, object] = response.json()
-    return issued
+from tests.factories import issue_projector, login, make_meeting, make_person
 
 
 def test_projector_opens_with_its_device_token(client: TestClient, session: Session) -> None:

@@ -2,16 +2,20 @@
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from meetings import speakers
 from models import Meeting, MeetingStatus
 from models.speaker import SpeechRequest, SpeechStatus
-from tests.api.test_speakers import Room
-from tests.api.test_speakers import room as room  # noqa: F401 - the fixture
-from tests.factories import login
-from tests.web.test_projector import issue_projector
+from tests.factories import SpeakerRoom as Room
+from tests.factories import issue_projector, login, make_speaker_room
+
+
+@pytest.fixture
+def room(session: Session) -> Room:
+    return make_speaker_room(session)
 
 
 def ask(session: Session, room: Room, n: int) -> int:

@@ -22,13 +22,12 @@ from starlette.requests import Request
 from bench._servers import free_port
 from models import AuditEntry, Person
 from models.db import open_session
-from tests.factories import Room, login, nonce, receive_until
+from tests.factories import ORIGIN, Room, login, nonce, receive_until
 from web.app import create_app
 from web.audit_log import _write_denied
 from web.auth import SESSION_COOKIE
 from web.settings import Settings
 
-ORIGIN = {"origin": "http://testserver"}
 BIG = 2**70
 
 # Each field of a ballot message, out of range or of the wrong type.
