@@ -70,6 +70,7 @@ def _populate(session: Any, database_url: str, count: int) -> Scene:
         InvitationCreate,
         Meeting,
         MeetingCreate,
+        MeetingStatus,
         PersonCreate,
         PollCreate,
         Role,
@@ -90,6 +91,9 @@ def _populate(session: Any, database_url: str, count: int) -> Scene:
         ),
         creator=clerk,
     )
+    # Polls open only in a running meeting (meetings.lifecycle).
+    for status in (MeetingStatus.scheduled, MeetingStatus.in_progress):
+        scheduling.change_status(session=session, meeting=meeting, status=status)
     voters: list[tuple[int, str]] = []
     for n in range(count):
         person = people.create_person(

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from checkin.errors import MeetingNotOpenError, NotInvitedError, PersonNotFoundError
 from core.audit import audit
+from meetings import lifecycle
 from meetings.presence import last_entry, latest_entries, present_person_ids
 from models import (
     AttendanceEntry,
@@ -20,13 +21,10 @@ from models import (
     AttendanceMethod,
     Invitation,
     Meeting,
-    MeetingStatus,
     Person,
 )
 from models.base import as_utc, utcnow
 from models.events import record_event
-
-CLOSED_STATUSES = frozenset({MeetingStatus.closed, MeetingStatus.cancelled})
 
 
 @dataclass(frozen=True)
@@ -150,8 +148,7 @@ def _entry(
 
 
 def _record(session: Session, meeting: Meeting, entry: AttendanceEntry) -> AttendanceChange:
-    if meeting.status in CLOSED_STATUSES:
-        raise MeetingNotOpenError(f"The meeting is {meeting.status}: attendance cannot change")
+    lifecycle.require(session, meeting, lifecycle.Action.check_in, error=MeetingNotOpenError)
     _lock_invitation(session, meeting, entry.person_id)
     last = last_entry(session=session, meeting_id=entry.meeting_id, person_id=entry.person_id)
     was_present = last is not None and last.kind == AttendanceKind.check_in

@@ -23,6 +23,7 @@ from core.images import (
 from core.images import (
     TruncatedImageError as TruncatedImageError,
 )
+from meetings.errors import MeetingStateError
 
 
 class FaceQualityError(InvalidInputError):
@@ -65,8 +66,8 @@ class NotInvitedError(PermissionDeniedError):
     pass
 
 
-class MeetingNotOpenError(ConflictError):
-    """Attendance cannot change in a closed or cancelled meeting."""
+class MeetingNotOpenError(MeetingStateError):
+    """The meeting's lifecycle refuses attendance changes (closed, cancelled, minutes final)."""
 
 
 class EmbeddingDecryptionError(HopError):

@@ -8,8 +8,8 @@ from models import Meeting, MeetingStatus
 
 
 def change_status(*, session: Session, meeting: Meeting, status: MeetingStatus) -> Meeting:
-    """scheduling.change_status, with the floor closed when the meeting closes."""
+    """scheduling.change_status, with the floor closed when the meeting closes or is cancelled."""
     scheduling.require_transition(meeting, status)  # before the floor is closed
-    if status == MeetingStatus.closed:
+    if status in (MeetingStatus.closed, MeetingStatus.cancelled):
         speakers.end_current_speech(session=session, meeting=meeting)
     return scheduling.change_status(session=session, meeting=meeting, status=status)

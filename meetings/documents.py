@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.audit import audit
+from meetings import lifecycle
 from meetings.access import can_manage, get_visible_meeting
 from meetings.errors import DocumentNotFoundError, InvalidDataError, MeetingNotFoundError
 from meetings.scheduling import get_agenda_item
@@ -201,6 +202,9 @@ def update_document(*, session: Session, document: Document, data: DocumentUpdat
 
 def publish_document(*, session: Session, document: Document) -> Document:
     """Make the document visible to the invitees; it shows as new to each of them."""
+    meeting = session.get(Meeting, document.meeting_id)
+    assert meeting is not None
+    lifecycle.require(session, meeting, lifecycle.Action.publish_document)
     if document.status != DocumentStatus.published:
         document.status = DocumentStatus.published
         document.published_at = utcnow()

@@ -42,6 +42,10 @@ class StatusTransitionError(ConflictError):
     pass
 
 
+class MeetingStateError(ConflictError):
+    """The meeting's status (or its final minutes) does not allow this now (meetings.lifecycle)."""
+
+
 class NotAllowedError(PermissionDeniedError):
     pass
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from meetings import lifecycle
 from meetings.access import can_manage
 from meetings.documents import list_documents
 from meetings.scheduling import get_agenda_item, list_agenda
@@ -77,6 +78,7 @@ def snapshot(session: Session, *, meeting: Meeting, viewer: Person | None) -> di
 
 def set_current_item(session: Session, *, meeting: Meeting, item_id: int | None) -> Meeting:
     """The chair moves the meeting to an agenda item (or none); every screen follows."""
+    lifecycle.require(session, meeting, lifecycle.Action.set_current_item)
     title = None
     if item_id is not None:
         title = get_agenda_item(session=session, meeting=meeting, item_id=item_id).title

@@ -12,8 +12,9 @@ from meetings.errors import (
     AlreadyInvitedError,
     InvalidDataError,
     InvitationNotFoundError,
-    StatusTransitionError,
 )
+from meetings.lifecycle import TRANSITIONS as TRANSITIONS
+from meetings.lifecycle import require_transition as require_transition
 from meetings.people import get_person
 from models import (
     AgendaItem,
@@ -32,17 +33,6 @@ from models import (
 from models.base import as_utc, utcnow
 from models.events import record_event
 from models.meeting import AGENDA_ITEMS_MAX
-
-# Which status may follow which; closed and cancelled are final.
-TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
-    MeetingStatus.draft: frozenset({MeetingStatus.scheduled, MeetingStatus.cancelled}),
-    MeetingStatus.scheduled: frozenset(
-        {MeetingStatus.draft, MeetingStatus.in_progress, MeetingStatus.cancelled}
-    ),
-    MeetingStatus.in_progress: frozenset({MeetingStatus.closed, MeetingStatus.cancelled}),
-    MeetingStatus.closed: frozenset(),
-    MeetingStatus.cancelled: frozenset(),
-}
 
 
 def create_meeting(*, session: Session, data: MeetingCreate, creator: Person) -> Meeting:
@@ -79,13 +69,6 @@ def change_status(*, session: Session, meeting: Meeting, status: MeetingStatus) 
     record_event(session, meeting_id=meeting.id, type="meeting.status", data={"status": status})
     session.commit()
     return meeting
-
-
-def require_transition(meeting: Meeting, status: MeetingStatus) -> None:
-    """StatusTransitionError unless the meeting may move to this status now."""
-    current = MeetingStatus(meeting.status)
-    if status not in TRANSITIONS[current]:
-        raise StatusTransitionError(f"A {current.value} meeting cannot become {status.value}")
 
 
 def list_meetings(

@@ -13,10 +13,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from meetings import lifecycle
 from meetings.access import can_manage, find_invitation
+from meetings.errors import MeetingStateError
+from meetings.lifecycle import Action
 from meetings.presence import is_present
 from meetings.scheduling import get_agenda_item
-from models import MeetingRole, MeetingStatus, Person
+from models import MeetingRole, Person
 from models.base import utcnow
 from models.events import record_event
 from models.meeting import Meeting
@@ -25,7 +28,6 @@ from models.speaker import SpeakerQueue, SpeechPublic, SpeechRequest, SpeechStat
 EVENT = "speakers_changed"
 OPEN = (SpeechStatus.waiting, SpeechStatus.speaking)
 QUEUE_STATES = (SpeechStatus.done, SpeechStatus.speaking, SpeechStatus.waiting)
-ASKING_STATES = frozenset({MeetingStatus.scheduled, MeetingStatus.in_progress})
 # A sentinel: "the meeting's current item", as opposed to None, the general queue.
 CURRENT = -1
 
@@ -54,8 +56,8 @@ class SpeechStateError(ConflictError):
     pass
 
 
-class MeetingNotRunningError(ConflictError):
-    pass
+class MeetingNotRunningError(MeetingStateError):
+    """The meeting's lifecycle refuses this change of the queue (meetings.lifecycle)."""
 
 
 class InvalidQueueOrderError(InvalidInputError):
@@ -165,7 +167,7 @@ def request_floor(
     assert person.id is not None
     with _locked(session, meeting):
         item = resolve_item(session=session, meeting=meeting, item_id=item_id)
-        _require_asking(meeting)
+        _require(session, meeting, Action.ask_to_speak)
         _require_present_delegate(session, meeting, person.id)
         if open_request_of(session=session, meeting=meeting, person_id=person.id, item_id=item):
             raise AlreadyRequestedError("You have already asked to speak on this agenda item")
@@ -186,6 +188,7 @@ def withdraw_request(
 ) -> SpeechRequest:
     """The delegate withdraws their own waiting request (the chair may remove any)."""
     with _locked(session, meeting):
+        _require(session, meeting, Action.ask_to_speak)
         mine = speech.person_id == viewer.id
         if not mine and not can_manage(session, meeting=meeting, viewer=viewer):
             raise NotYourRequestError("Only the delegate who asked, or the chair, may withdraw it")
@@ -202,6 +205,7 @@ def reorder_queue(
 ) -> list[SpeechRequest]:
     """The chair puts the item's waiting requests in a new order (all of them, each once)."""
     with _locked(session, meeting):
+        _require(session, meeting, Action.ask_to_speak)
         item = resolve_item(session=session, meeting=meeting, item_id=item_id)
         by_id = {speech.id: speech for speech in _waiting(session, meeting, item)}
         if len(speech_ids) != len(by_id) or set(speech_ids) != set(by_id):
@@ -219,6 +223,7 @@ def move_request(
 ) -> SpeechRequest:
     """The chair moves a waiting request up (negative) or down the queue of its item."""
     with _locked(session, meeting):
+        _require(session, meeting, Action.ask_to_speak)
         _require_status(speech, SpeechStatus.waiting, "Only a waiting request can be moved")
         waiting = _waiting(session, meeting, speech.agenda_item_id)
         index = waiting.index(speech)
@@ -234,8 +239,7 @@ def start_speech(
 ) -> SpeechRequest:
     """Give the floor to a waiting delegate; whoever was speaking in the meeting stops."""
     with _locked(session, meeting):
-        if meeting.status != MeetingStatus.in_progress:
-            raise MeetingNotRunningError("Start the meeting before giving anyone the floor")
+        _require(session, meeting, Action.run_speakers)
         _require_status(speech, SpeechStatus.waiting, "Only a waiting request can be started")
         items = {speech.agenda_item_id}
         previous = current_speech(session=session, meeting=meeting)
@@ -254,6 +258,7 @@ def start_speech(
 def end_speech(*, session: Session, meeting: Meeting, speech: SpeechRequest) -> SpeechRequest:
     """The speech is over; it stays in the queue as done, for the minutes."""
     with _locked(session, meeting):
+        _require(session, meeting, Action.run_speakers)
         _require_status(speech, SpeechStatus.speaking, "Only a speech in progress can be ended")
         _finish(session, speech)
         _commit(session, meeting, items={speech.agenda_item_id})
@@ -290,9 +295,8 @@ def _locked(session: Session, meeting: Meeting) -> Iterator[None]:
         raise
 
 
-def _require_asking(meeting: Meeting) -> None:
-    if meeting.status not in ASKING_STATES:
-        raise MeetingNotRunningError("The meeting is not taking requests to speak")
+def _require(session: Session, meeting: Meeting, action: Action) -> None:
+    lifecycle.require(session, meeting, action, error=MeetingNotRunningError)
 
 
 def _require_present_delegate(session: Session, meeting: Meeting, person_id: int) -> None:

@@ -262,6 +262,9 @@ class QuorumStatus(SQLModel):
     present: int
     required: int
     met: bool
+    # "poll" when the poll sets its own quorum, "meeting" when the meeting's applies.
+    basis: str = "poll"
+    rule: str = ""  # the quorum as written: "2/3" or a count such as "4"
 
 
 class ProxyBase(SQLModel):

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.errors import HopError
+from meetings import lifecycle
 from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, SecretVoter
 from models.base import utcnow
 from models.db import full_sync
@@ -82,6 +83,7 @@ def _cast_batch(
         ids = {c.voter_id for c in casters} | {c.holder_id for c in casters if c.holder_id}
         facts = LoadedFacts(session, poll.meeting_id, ids)
         _check_access(session, poll, casts, facts, outcomes)
+        _check_lifecycle(session, poll, outcomes)
         existing = _existing(session, poll, {c.voter_id for c in casters})
         decisions: list[Decision] = []
         for index, (pending, caster) in enumerate(zip(casts, casters, strict=True)):
@@ -110,6 +112,19 @@ def _cast_batch(
         else:
             session.commit()
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _check_lifecycle(session: Session, poll: Poll, outcomes: list[Outcome | None]) -> None:
+    """Every cast not refused yet gets the meeting's refusal (closed, not started...), if any;
+    after the access check, so that only those who see the poll learn the meeting's state."""
+    meeting = session.get(Meeting, poll.meeting_id)
+    assert meeting is not None
+    refused = lifecycle.refusal(session, meeting, lifecycle.Action.cast_ballot)
+    if refused is None:
+        return
+    for index, outcome in enumerate(outcomes):
+        if outcome is None:
+            outcomes[index] = refused
 
 
 def _check_access(

@@ -8,7 +8,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from core.audit import audit
-from meetings import access
+from meetings import access, lifecycle
+from meetings.lifecycle import Action
 from models import (
     AgendaItem,
     Audience,
@@ -56,6 +57,7 @@ def describe(poll: Poll) -> PollPublic:
 def create_poll(*, session: Session, meeting: Meeting, data: PollCreate, creator: Person) -> Poll:
     """Draft a poll in the meeting."""
     assert meeting.id is not None
+    lifecycle.require(session, meeting, Action.draft_poll)
     poll = Poll(meeting_id=meeting.id, title=data.title, salt=new_salt(), created_by=creator.id)
     _apply(session, poll, data)
     session.add(poll)
@@ -70,6 +72,7 @@ def update_poll(*, session: Session, poll: Poll, data: PollUpdate) -> Poll:
     assert poll.id is not None
     with locked_poll(session, poll.id, exclusive=True) as poll:
         _require(poll, {PollStatus.draft}, "changed")
+        _require_meeting(session, poll, Action.draft_poll)
         _apply(session, poll, _merged(poll, data))
         session.add(poll)
         _event(session, poll, "poll.updated", audience=Audience.managers)
@@ -96,6 +99,7 @@ def delete_poll(*, session: Session, poll: Poll) -> None:
     assert poll.id is not None
     with locked_poll(session, poll.id, exclusive=True) as poll:
         _require(poll, {PollStatus.draft}, "deleted")
+        _require_meeting(session, poll, Action.draft_poll)
         _event(session, poll, "poll.deleted", audience=Audience.managers)
         session.delete(poll)
         session.commit()
@@ -207,37 +211,58 @@ def list_polls(
     return list(session.exec(query.order_by(col(Poll.id))))
 
 
-def quorum_status(*, session: Session, poll: Poll) -> QuorumStatus:
-    """Members, who of them is present, and the quorum the poll asks for, right now."""
+def quorum_status(
+    *, session: Session, poll: Poll, meeting_quorum: tuple[int, int] = rules.MEETING_QUORUM
+) -> QuorumStatus:
+    """Members, who of them is present, and the quorum that applies (the poll's own, else the
+    meeting's), right now."""
     roll = take_roll(session=session, meeting_id=poll.meeting_id)
-    required = _quorum_required(poll, len(roll.members))
+    basis, count, fraction = _quorum_rule(poll, meeting_quorum)
+    required = rules.quorum_required(count=count, fraction=fraction, members=len(roll.members))
     present = len(roll.present)
     return QuorumStatus(
         members=len(roll.members),
         present=present,
         required=required,
         met=rules.quorum_met(required=required, present=present),
+        basis=basis,
+        rule=str(count) if count is not None else "/".join(map(str, fraction or ())),
     )
 
 
-def _quorum_required(poll: Poll, members: int) -> int:
-    fraction = parse_fraction(poll.quorum_fraction) if poll.quorum_fraction else None
-    return rules.quorum_required(count=poll.quorum_count, fraction=fraction, members=members)
+def _quorum_rule(
+    poll: Poll, meeting_quorum: tuple[int, int]
+) -> tuple[str, int | None, tuple[int, int] | None]:
+    """Where the quorum comes from, and it as a count or a fraction of the members."""
+    if poll.quorum_count is not None:
+        return "poll", poll.quorum_count, None
+    if poll.quorum_fraction:
+        return "poll", None, parse_fraction(poll.quorum_fraction)
+    return "meeting", None, meeting_quorum
 
 
-def open_poll(*, session: Session, poll: Poll, now: datetime | None = None) -> Poll:
-    """Open a draft when the quorum is present: the ballot goes to every screen."""
+def open_poll(
+    *,
+    session: Session,
+    poll: Poll,
+    now: datetime | None = None,
+    meeting_quorum: tuple[int, int] = rules.MEETING_QUORUM,
+) -> Poll:
+    """Open a draft when its quorum (its own, else the meeting's) is present: the ballot goes
+    to every screen."""
     now = now or utcnow()
     assert poll.id is not None
     with locked_poll(session, poll.id, exclusive=True) as poll:
         _require(poll, {PollStatus.draft}, "opened")
+        _require_meeting(session, poll, Action.open_poll)
         if poll.deadline is not None and as_utc(poll.deadline) <= now:
             raise InvalidPollError("The deadline has already passed", field="deadline")
-        quorum = quorum_status(session=session, poll=poll)
+        quorum = quorum_status(session=session, poll=poll, meeting_quorum=meeting_quorum)
         if not quorum.met:
             raise QuorumNotMetError(
                 f"Quorum not met: {quorum.present} of {quorum.members} members with a voting "
-                f"right are present, {quorum.required} needed"
+                f"right are present, {quorum.required} needed ({quorum.basis} quorum "
+                f"{quorum.rule})"
             )
         poll.status, poll.opened_at = PollStatus.open, now
         poll.present_at_open, poll.quorum_required = quorum.present, quorum.required
@@ -256,6 +281,7 @@ def close_poll(*, session: Session, poll: Poll, now: datetime | None = None) -> 
             session.rollback()  # release the lock: nothing to write
             return stored
         _require(poll, {PollStatus.open}, "closed")
+        _require_meeting(session, poll, Action.close_poll)
         poll.closed_at = now or utcnow()
         poll.result = tally.compute_result(session=session, poll=poll)
         tally.shake_secret_choices(session=session, poll=poll)
@@ -276,6 +302,7 @@ def publish_poll(*, session: Session, poll: Poll, now: datetime | None = None) -
             session.rollback()
             return stored
         _require(poll, {PollStatus.closed}, "published")
+        _require_meeting(session, poll, Action.close_poll)
         assert poll.result is not None
         poll.status, poll.published_at = PollStatus.published, now or utcnow()
         session.add(poll)
@@ -289,6 +316,9 @@ def cancel_poll(*, session: Session, poll: Poll, now: datetime | None = None) ->
     assert poll.id is not None
     with locked_poll(session, poll.id, exclusive=True) as poll:
         _require(poll, {PollStatus.draft, PollStatus.open}, "cancelled")
+        # Cancelling a draft is a change to drafts; cancelling a vote ends it, like a close.
+        drafted = poll.status == PollStatus.draft
+        _require_meeting(session, poll, Action.draft_poll if drafted else Action.close_poll)
         audience = Audience.everyone if poll.status == PollStatus.open else Audience.managers
         poll.status, poll.cancelled_at = PollStatus.cancelled, now or utcnow()
         session.add(poll)
@@ -311,6 +341,13 @@ def get_result(*, session: Session, poll: Poll, viewer: Person) -> dict[str, Any
 def _require(poll: Poll, allowed: set[PollStatus], step: str) -> None:
     if poll.status not in allowed:
         raise PollStateError(f"A {poll.status} poll cannot be {step}")
+
+
+def _require_meeting(session: Session, poll: Poll, action: Action) -> None:
+    """The meeting's lifecycle must accept the step (meetings.lifecycle)."""
+    meeting = session.get(Meeting, poll.meeting_id)
+    assert meeting is not None
+    lifecycle.require(session, meeting, action)
 
 
 def _event(

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 from models.poll import MajorityRule, Verdict
 
+# The meeting's quorum (web.settings.meeting_quorum's default): a poll that names no quorum of
+# its own needs it, as the attendance screens do. The app passes its configured value.
+MEETING_QUORUM = (2, 3)
+
 
 @dataclass(frozen=True)
 class Bases:

@@ -81,8 +81,11 @@ class LoginRequiredError(HTTPException):
 def get_optional_person(request: Request, session: SessionDep) -> Person | None:
     person = person_for_session(session, request.cookies.get(SESSION_COOKIE))
     request.state.person = person  # pages show who is logged in
+    # A page asked for in a language (the switcher) keeps the choice on the account; an API
+    # answer or a download asked for with ?lang= is that one answer in that language.
     chosen = request.query_params.get("lang")
-    if person is not None and chosen is not None and chosen in LANGUAGES:
+    is_page = not request.url.path.startswith("/api/")
+    if person is not None and chosen in LANGUAGES and is_page:
         people.remember_language(session=session, person=person, language=chosen)
     audit_log.bind_request(session, request, person)
     return person

@@ -173,6 +173,9 @@ def test_minutes_of_the_demo_meeting(
     declined = [(inv, person) for inv, person in rows if inv.reply == Reply.declined]
     thuky = _demo_person(session, "thuky")
     login(client, thuky, DEMO_PASSWORD)
+    # The demo meeting is scheduled: a vote opens once the meeting is in progress.
+    started = client.post(f"/api/meetings/{meeting.id}/status", json={"status": "in_progress"})
+    assert started.status_code == 200, started.text
     poll = client.post(
         f"/api/meetings/{meeting.id}/polls", json={"title": "Thông qua Đề án hè phố"}
     ).json()

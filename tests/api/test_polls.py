@@ -69,7 +69,14 @@ def test_opening_without_quorum_is_409_and_leaves_a_draft(client: TestClient, ro
     login(client, room.chair)
     poll_id = create(client, room, quorum_fraction="1/2").json()["id"]
     quorum = client.get(f"/api/polls/{poll_id}/quorum").json()
-    assert quorum == {"members": 6, "present": 1, "required": 3, "met": False}
+    assert quorum == {
+        "members": 6,
+        "present": 1,
+        "required": 3,
+        "met": False,
+        "basis": "poll",
+        "rule": "1/2",
+    }
     body = assert_error(client.post(f"/api/polls/{poll_id}/open"), 409, "QuorumNotMetError")
     assert "1 of 6" in body["detail"]
     assert client.get(f"/api/polls/{poll_id}").json()["status"] == "draft"

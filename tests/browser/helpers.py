@@ -221,8 +221,11 @@ APPROVAL = "Thông qua Nghị quyết về chỉnh trang vỉa hè"
 
 
 def voting_meeting(staff: Secretariat, title: str, delegates: tuple[str, ...]) -> int:
-    """A meeting chaired by `chutri` with these delegates invited and checked in by hand."""
+    """A meeting in progress, chaired by `chutri`, with these delegates invited and checked in
+    by hand (votes open only in a running meeting: meetings.lifecycle)."""
     meeting_id = staff.create_meeting(title, list(delegates), chair="chutri")
+    for status in ("scheduled", "in_progress"):
+        staff.post(f"/api/meetings/{meeting_id}/status", data={"status": status})
     for username in delegates:
         staff.check_in(meeting_id, staff.person_id(username))
     return meeting_id

@@ -200,6 +200,8 @@ def test_meeting_status_and_current_item_reach_screens(
         ws.receive_json()
         session.info[PUBLISH] = client.app.state.hop.hub.publish_threadsafe  # type: ignore[attr-defined]
         scheduling.change_status(session=session, meeting=meeting, status=MeetingStatus.scheduled)
+        # The current item is set in a running meeting only (meetings.lifecycle).
+        scheduling.change_status(session=session, meeting=meeting, status=MeetingStatus.in_progress)
         item = scheduling.list_agenda(session=session, meeting=meeting)[0]
         live.set_current_item(session, meeting=meeting, item_id=item.id)
         assert receive_until(ws, "meeting.status")["data"]["status"] == "scheduled"

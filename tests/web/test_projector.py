@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from meetings import scheduling
 from models import Role
-from tests.factories import issue_projector, login, make_meeting, make_person
+from tests.factories import issue_projector, login, make_meeting, make_person, start_meeting
 
 
 def test_projector_opens_with_its_device_token(client: TestClient, session: Session) -> None:
@@ -27,6 +27,7 @@ def test_projector_shows_the_current_item(client: TestClient, session: Session) 
     item = scheduling.list_agenda(session=session, meeting=meeting)[0]
     from meetings.live import set_current_item
 
+    start_meeting(session, meeting)  # the current item is set in a running meeting only
     set_current_item(session, meeting=meeting, item_id=item.id)
     login(client, clerk)
     page = client.get(f"/projector/{meeting.id}?lang=en")

@@ -25,6 +25,7 @@ from web.deps import (
     GettextDep,
     ManagedMeetingDep,
     MeetingDep,
+    MeetingQuorumDep,
     SessionDep,
     StaffUser,
     StateDep,
@@ -89,15 +90,20 @@ def delete_poll(poll: ManagedPollDep, session: SessionDep) -> None:
 
 
 @router.get("/polls/{poll_id}/quorum")
-def quorum(poll: ManagedPollDep, session: SessionDep) -> QuorumStatus:
-    """Is the quorum present right now (shown before opening)?"""
-    return polls.quorum_status(session=session, poll=poll)
+def quorum(
+    poll: ManagedPollDep, session: SessionDep, meeting_quorum: MeetingQuorumDep
+) -> QuorumStatus:
+    """Is the quorum (the poll's own, else the meeting's) present right now?"""
+    return polls.quorum_status(session=session, poll=poll, meeting_quorum=meeting_quorum)
 
 
 @router.post("/polls/{poll_id}/open")
-def open_poll(poll: ManagedPollDep, session: SessionDep) -> PollPublic:
+def open_poll(
+    poll: ManagedPollDep, session: SessionDep, meeting_quorum: MeetingQuorumDep
+) -> PollPublic:
     """Open the poll (409 with the reason when the quorum is not present)."""
-    return polls.describe(polls.open_poll(session=session, poll=poll))
+    opened = polls.open_poll(session=session, poll=poll, meeting_quorum=meeting_quorum)
+    return polls.describe(opened)
 
 
 @router.post("/polls/{poll_id}/close")

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from checkin import attendance
 from models import AttendanceKind, Invitation, Meeting
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
+from web.pages.lifecycle_view import can
 from web.pages.render import redirect, render
 from web.realtime.attendance import attendance_summary
 from web.state import AppState
@@ -29,6 +30,7 @@ def _context(request: Request, session: SessionDep, meeting: Meeting, q: str) ->
         "rows": rows,
         "q": q,
         "invitations": invitations,
+        "can": can(session, meeting),
         "attendance": attendance_summary(
             session, meeting=meeting, fraction=state.settings.meeting_quorum_fraction
         ),

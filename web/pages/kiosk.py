@@ -4,8 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
-from models import DeviceKind, Meeting
+from meetings import lifecycle
+from models import DeviceKind, Meeting, MeetingStatus
 from web.auth import bearer_token, require_device_for_meeting
 from web.deps import SessionDep
 from web.pages.render import render
@@ -29,4 +31,15 @@ def kiosk(
         detail="Open the kiosk with a kiosk device token",
     )
     meeting = session.get(Meeting, meeting_id)  # loaded by the check: no second query
-    return render(request, "pages/kiosk.html", {"meeting": meeting, "token": token})
+    assert meeting is not None
+    context = {"meeting": meeting, "token": token, **_state(session, meeting)}
+    return render(request, "pages/kiosk.html", context)
+
+
+def _state(session: Session, meeting: Meeting) -> dict[str, object]:
+    """Whether the kiosk invites people to check in, or says why it does not."""
+    accepting = lifecycle.allows(session, meeting, lifecycle.Action.check_in)
+    return {
+        "accepting": accepting,
+        "cancelled": meeting.status == MeetingStatus.cancelled,
+    }

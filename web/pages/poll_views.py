@@ -9,7 +9,7 @@ from meetings import documents as docs
 from meetings import scheduling
 from models import MyBallot, Person, Poll, PollStatus, QuorumStatus
 from models.meeting import Meeting
-from voting import ballots, polls, tally
+from voting import ballots, polls, rules, tally
 
 SHOWN_ON_SCREENS = (PollStatus.open, PollStatus.closed, PollStatus.published)
 
@@ -38,11 +38,13 @@ class BallotEntry:
         self.key = f"{self.poll.id}-{self.on_behalf_of or 'self'}"
 
 
-def poll_row(session: Session, poll: Poll) -> PollRow:
+def poll_row(
+    session: Session, poll: Poll, *, meeting_quorum: tuple[int, int] = rules.MEETING_QUORUM
+) -> PollRow:
     assert poll.id is not None
     row = PollRow(poll=poll)
     if poll.status == PollStatus.draft:
-        row.quorum = polls.quorum_status(session=session, poll=poll)
+        row.quorum = polls.quorum_status(session=session, poll=poll, meeting_quorum=meeting_quorum)
     elif poll.status == PollStatus.open:
         row.progress = tally.progress(session=session, poll_id=poll.id)
     elif poll.status in (PollStatus.closed, PollStatus.published):
@@ -50,12 +52,15 @@ def poll_row(session: Session, poll: Poll) -> PollRow:
     return row
 
 
-def console_data(*, session: Session, meeting: Meeting, viewer: Person) -> dict[str, Any]:
-    """The console: the meeting's polls with their state, its agenda and documents."""
+def console_data(
+    *, session: Session, meeting: Meeting, viewer: Person, meeting_quorum: tuple[int, int]
+) -> dict[str, Any]:
+    """The console: the meeting's polls with their state (a draft's quorum measured against
+    its own or the meeting's), its agenda and documents."""
     rows = polls.list_polls(session=session, meeting=meeting, viewer=viewer)
     return {
         "meeting": meeting,
-        "rows": [poll_row(session, poll) for poll in reversed(rows)],
+        "rows": [poll_row(session, poll, meeting_quorum=meeting_quorum) for poll in reversed(rows)],
         "agenda": scheduling.list_agenda(session=session, meeting=meeting),
         "documents": docs.list_documents(session=session, meeting=meeting, viewer=viewer),
     }

@@ -12,10 +12,19 @@ from meetings import live
 from models import Meeting, Person
 from voting import polls
 from voting.errors import InvalidPollError, PollNotFoundError, QuorumNotMetError
-from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep
+from web.deps import (
+    CurrentUser,
+    ManagedMeetingDep,
+    MeetingDep,
+    MeetingQuorumDep,
+    SessionDep,
+    get_meeting_quorum,
+    get_state,
+)
 from web.pages import poll_views
 from web.pages import speakers as speaker_pages
 from web.pages.forms import FieldErrors, FormError, hop_error_fields
+from web.pages.lifecycle_view import can
 from web.pages.poll_forms import PollForm, poll_create
 from web.pages.render import FLASH, N_, redirect, render
 
@@ -48,8 +57,11 @@ def render_console(
     status: int = 200,
 ) -> HTMLResponse:
     """The console; errors and values belong to the template form that was posted."""
+    meeting_quorum = get_meeting_quorum(get_state(request))
     context = {
-        **poll_views.console_data(session=session, meeting=meeting, viewer=viewer),
+        **poll_views.console_data(
+            session=session, meeting=meeting, viewer=viewer, meeting_quorum=meeting_quorum
+        ),
         **speaker_pages.queue_context(session, meeting),
         "errors": errors or {},
         "values": values or {},
@@ -72,11 +84,17 @@ def console(
 
 @router.get("/meetings/{meeting_id}/polls/list", response_class=HTMLResponse)
 def console_list(
-    request: Request, meeting: ManagedMeetingDep, session: SessionDep, person: CurrentUser
+    request: Request,
+    meeting: ManagedMeetingDep,
+    session: SessionDep,
+    person: CurrentUser,
+    meeting_quorum: MeetingQuorumDep,
 ) -> Response:
     """The console's poll list, re-fetched by the live client when a poll changes."""
-    data = poll_views.console_data(session=session, meeting=meeting, viewer=person)
-    context = {**data, "refused": {}}
+    data = poll_views.console_data(
+        session=session, meeting=meeting, viewer=person, meeting_quorum=meeting_quorum
+    )
+    context = {**data, "refused": {}, "can": can(session, meeting)}
     return render(request, "fragments/poll_list.html", context)
 
 
@@ -112,6 +130,7 @@ def change_state(
     meeting: ManagedMeetingDep,
     session: SessionDep,
     person: CurrentUser,
+    meeting_quorum: MeetingQuorumDep,
 ) -> Response:
     """Open, close, publish or cancel; an open refused for lack of quorum says why."""
     poll = polls.get_managed_poll(session=session, poll_id=poll_id, viewer=person)
@@ -119,7 +138,7 @@ def change_state(
         raise PollNotFoundError(f"Poll {poll_id} not found")
     if step == "open":
         try:
-            polls.open_poll(session=session, poll=poll)
+            polls.open_poll(session=session, poll=poll, meeting_quorum=meeting_quorum)
         except QuorumNotMetError:
             refused = {poll_id: QUORUM_MISSING}
             return render_console(request, session, meeting, person, refused=refused, status=409)

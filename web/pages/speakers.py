@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from core.errors import HopError
-from meetings import access, scheduling, speakers
+from meetings import access, lifecycle, scheduling, speakers
 from meetings import control as meeting_control
 from meetings.errors import StatusTransitionError
 from meetings.presence import is_present
 from models import Meeting, MeetingRole, MeetingStatus, Person
 from models.base import as_utc, utcnow
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep
+from web.pages.lifecycle_view import can
 from web.pages.render import FLASH, N_, redirect, render
 from web.pages.screens import ScreenDep
 
@@ -64,6 +65,7 @@ def queue_context(session: Session, meeting: Meeting) -> dict[str, Any]:
         "waiting": [row for row in queue.queue if row.status == "waiting"],
         "iso": iso,
         "now": iso(utcnow()),
+        "can": can(session, meeting),
     }
 
 
@@ -74,7 +76,7 @@ def _asking_state(session: Session, meeting: Meeting, person: Person) -> str:
     invitation = access.find_invitation(session, meeting_id=meeting.id, person_id=person.id)
     if invitation is None or invitation.role == MeetingRole.observer:
         return "none"
-    if meeting.status not in speakers.ASKING_STATES:
+    if not lifecycle.allows(session, meeting, lifecycle.Action.ask_to_speak):
         return "closed"
     if not is_present(session=session, meeting_id=meeting.id, person_id=person.id):
         return "absent"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from checkin import frames
@@ -25,7 +26,9 @@ from checkin.frames import MeetingFaces
 from checkin.kiosk import Kiosk
 from checkin.policy import get_policy
 from checkin.tracker import CheckIn, FaceState
-from models import DeviceKind
+from meetings import lifecycle
+from meetings.errors import MeetingStateError
+from models import DeviceKind, Meeting
 from web import faces, ratelimit
 from web.auth import DeviceRefusedError, device_for_meeting, token_hash
 from web.realtime.revocation import Credential, watch_of
@@ -43,6 +46,12 @@ class KioskDevice:
     name: str
     kiosk: Kiosk
     device_id: int = 0
+    closed: dict[str, Any] | None = None  # the "closed" message when check-in is refused
+
+
+def closed_message(meeting: Meeting, error: MeetingStateError) -> dict[str, Any]:
+    """What a kiosk shows instead of inviting people: the meeting no longer takes check-ins."""
+    return {"type": "closed", "status": str(meeting.status), "detail": error.detail}
 
 
 def authorize(state: AppState, token: str | None, meeting_id: int) -> KioskDevice | None:
@@ -54,7 +63,16 @@ def authorize(state: AppState, token: str | None, meeting_id: int) -> KioskDevic
             return None
         policy = get_policy(session=session, meeting_id=meeting_id)
         kiosk = Kiosk.from_policy(name=device.name, policy=policy)
-        return KioskDevice(device.name, kiosk, device_id=device.id or 0)
+        return KioskDevice(
+            device.name, kiosk, device_id=device.id or 0, closed=_refusal(session, meeting_id)
+        )
+
+
+def _refusal(session: Session, meeting_id: int) -> dict[str, Any] | None:
+    meeting = session.get(Meeting, meeting_id)  # loaded by the device check: no query
+    assert meeting is not None
+    refused = lifecycle.refusal(session, meeting, lifecycle.Action.check_in)
+    return None if refused is None else closed_message(meeting, refused)
 
 
 @router.websocket("/ws/kiosk/{meeting_id}")
@@ -70,6 +88,11 @@ async def kiosk_socket(websocket: WebSocket, meeting_id: int) -> None:
         await websocket.close(code=CLOSE_POLICY, reason="not allowed")
         return
     await websocket.accept()
+    if device.closed is not None:
+        # Say so and hang up: a closed meeting's kiosk must not invite anyone to check in.
+        await websocket.send_text(json.dumps(device.closed, ensure_ascii=False))
+        await websocket.close(code=1000)
+        return
     connection = KioskConnection(state, websocket, meeting_id, device)
     connection.rate_key = token_hash(_token(websocket) or "")
     await connection.run()
@@ -164,6 +187,9 @@ class KioskConnection:
                 continue
             try:
                 reply = await self._analyse(data)
+            except MeetingStateError as error:
+                await self.send(await run_in_threadpool(self._closed, error))
+                return  # the meeting closed meanwhile: hang up
             except Exception as error:
                 reply = ws_error(error, {})
             await self.send(reply)
@@ -191,6 +217,12 @@ class KioskConnection:
             "faces": described,
             "checked_in": [arrival.as_dict() for arrival in arrivals],
         }
+
+    def _closed(self, error: MeetingStateError) -> dict[str, Any]:
+        with faces.open_session(self.state) as session:
+            meeting = session.get(Meeting, self.meeting_id)
+            assert meeting is not None
+            return closed_message(meeting, error)
 
     def _load(self) -> MeetingFaces:
         with faces.open_session(self.state) as session:

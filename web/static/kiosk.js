@@ -14,6 +14,7 @@
   var capture = document.createElement("canvas");
   var MAX_FPS = 4, ANSWER_TIMEOUT_MS = 2000, MAX_WIDTH = 640, GREETING_MS = 4000;
   var socket = null, waiting = false, sentAt = 0, attempt = 0, greetTimer = null;
+  var closed = body.getAttribute("data-kiosk-accepting") === "no";
   var COLORS = { checked_in: "#2ecc71", present: "#2ecc71", confirm: "#ffd166",
     unknown: "#e74c3c", detecting: "#5dade2", blink: "#ffd166" };
 
@@ -50,13 +51,27 @@
       handle(message);
     };
     socket.onclose = function (event) {
+      if (closed) return;
       if (event.code === 1008) { say(label("offline"), false); return; }
       attempt += 1;
       setTimeout(connect, Math.min(10000, 500 * Math.pow(2, attempt)) * Math.random());
     };
   }
 
+  // The meeting no longer takes check-ins: say so, stop the camera, never reconnect.
+  function close(message) {
+    closed = true;
+    clearTimeout(greetTimer);
+    say(label(message.status === "cancelled" ? "cancelled" : "closed"), false);
+    greeting.classList.add("kiosk-closed");
+    confirmBox.hidden = true;
+    document.getElementById("kiosk-stage").hidden = true;
+    document.getElementById("kiosk-hint").hidden = true;
+    if (video.srcObject) video.srcObject.getTracks().forEach(function (t) { t.stop(); });
+  }
+
   function handle(message) {
+    if (message.type === "closed") { close(message); return; }
     if (message.type === "faces" || message.type === "error") waiting = false;
     if (message.type === "faces") {
       draw(message);
@@ -118,6 +133,7 @@
   }
 
   function tick() {
+    if (closed) return;
     var now = Date.now();
     var due = !waiting || now - sentAt > ANSWER_TIMEOUT_MS;
     if (due && socket && socket.readyState === 1 && video.videoWidth) {
@@ -138,6 +154,7 @@
     if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
   });
 
+  if (closed) return;  // the page already says why: no camera, no socket
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     say(label("camera"), false);
     return;
