@@ -13,6 +13,7 @@ from models.attendance import (
 from models.audit import AuditEntry, AuditEntryPublic, AuditHead
 from models.auth import (
     DeviceKind,
+    DevicePairing,
     DeviceToken,
     DeviceTokenCreate,
     DeviceTokenIssued,
@@ -118,6 +119,7 @@ __all__ = [
     "AgendaOrder",
     "Blob",
     "DeviceKind",
+    "DevicePairing",
     "DeviceToken",
     "DeviceTokenCreate",
     "DeviceTokenIssued",

@@ -37,6 +37,8 @@ class DeviceToken(DeviceTokenBase, table=True):
     created_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # When the device last opened a page or a socket; written at most once a minute.
+    last_seen_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class DeviceTokenCreate(DeviceTokenBase, StorableText):
@@ -47,9 +49,24 @@ class DeviceTokenPublic(DeviceTokenBase):
     id: int
     created_at: datetime
     revoked_at: datetime | None
+    last_seen_at: datetime | None = None
 
-    _utc_times = field_validator("created_at", "revoked_at")(as_utc_or_none)
+    _utc_times = field_validator("created_at", "revoked_at", "last_seen_at")(as_utc_or_none)
 
 
 class DeviceTokenIssued(DeviceTokenPublic):
     token: str
+
+
+class DevicePairing(SQLModel, table=True):
+    """A screen waiting a few minutes to be paired: it shows `code`, the secretariat enters it
+    on the devices page, and the screen (holding the claim secret) fetches its address once."""
+
+    __tablename__ = "device_pairing"
+    code: str = Field(primary_key=True, max_length=16)
+    claim_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    # Set when paired; the address carries the new token until the screen fetches it.
+    device_id: int | None = Field(default=None, foreign_key="device_token.id", ondelete="CASCADE")
+    screen_path: str | None = Field(default=None, max_length=400)

@@ -18,6 +18,7 @@ CSRF_COOKIE = "hop_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SEEN_EVERY = timedelta(minutes=1)
 
 
 def token_hash(token: str) -> str:
@@ -84,7 +85,20 @@ def device_for_token(session: Session, token: str | None) -> DeviceToken | None:
     device = session.exec(
         select(DeviceToken).where(DeviceToken.token_hash == token_hash(token))
     ).first()
-    return device if device is not None and device.revoked_at is None else None
+    if device is None or device.revoked_at is not None:
+        return None
+    _seen(session, device)
+    return device
+
+
+def _seen(session: Session, device: DeviceToken) -> None:
+    # At most one write a minute per device: a reconnect storm or polling stays read-only.
+    now = utcnow()
+    if device.last_seen_at is not None and now - as_utc(device.last_seen_at) < SEEN_EVERY:
+        return
+    device.last_seen_at = now
+    session.add(device)
+    session.commit()
 
 
 class DeviceRefusedError(Exception):

@@ -2,18 +2,15 @@
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 from meetings import people
 from models import (
-    DeviceToken,
     DeviceTokenCreate,
     DeviceTokenIssued,
     DeviceTokenPublic,
     PersonPublic,
 )
-from models.base import utcnow
-from web import audit_log, auth, ratelimit
+from web import audit_log, auth, devices, ratelimit
 from web.deps import CurrentDevice, CurrentUser, SessionDep, StaffUser, StateDep, get_gettext
 
 router = APIRouter(tags=["auth"])
@@ -83,19 +80,14 @@ def issue_device(
 @router.get("/devices")
 def list_devices(session: SessionDep, _staff: StaffUser) -> list[DeviceTokenPublic]:
     """Every device token, newest first."""
-    rows = session.exec(select(DeviceToken).order_by(col(DeviceToken.id).desc()))
+    rows = devices.list_devices(session=session)
     return [DeviceTokenPublic.model_validate(row) for row in rows]
 
 
 @router.post("/devices/{device_id}/revoke")
 def revoke_device(device_id: int, session: SessionDep, _staff: StaffUser) -> DeviceTokenPublic:
     """Revoke a device token at once."""
-    device = session.get(DeviceToken, device_id)
-    if device is None:
-        raise HTTPException(status_code=404, detail=f"Device {device_id} not found")
-    device.revoked_at = device.revoked_at or utcnow()
-    session.add(device)
-    session.commit()
+    device = devices.revoke_device(session=session, device_id=device_id)
     return DeviceTokenPublic.model_validate(device)
 
 

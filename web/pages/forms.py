@@ -15,6 +15,7 @@ from meetings.errors import (
 )
 from models import (
     AgendaItemCreate,
+    DeviceTokenCreate,
     InvitationCreate,
     MeetingCreate,
     MeetingUpdate,
@@ -49,6 +50,11 @@ FILE_UNSAFE = N_(
     "save it again without them (for instance, print it to a new PDF)."
 )
 CSV_INVALID = N_("The CSV file could not be read: it must be UTF-8 text with a header line.")
+UNKNOWN_MEETING = N_("Choose a meeting from the list.")
+NO_OPEN_MEETING = N_("There is no meeting for this screen to open: choose or create one.")
+UNKNOWN_PAIRING_CODE = N_(
+    "No screen is waiting with this code: check it, or open /pair on the screen again."
+)
 
 
 class FormError(Exception):
@@ -77,6 +83,13 @@ class MeetingForm(BaseModel):
     end_at: str = ""
     location: str = ""
     chair_id: str = ""
+
+
+class DeviceForm(BaseModel):
+    kind: str = ""
+    name: str = ""
+    meeting_id: str = ""
+    code: str = ""
 
 
 class AgendaForm(BaseModel):
@@ -203,3 +216,8 @@ def invitation_create(form: InvitationForm) -> InvitationCreate:
     values: dict[str, Any] = _filled(form)
     values["voting_right"] = bool(values.get("voting_right"))
     return validate(InvitationCreate, values)
+
+
+def device_create(form: DeviceForm) -> DeviceTokenCreate:
+    """A new kiosk or projector; an empty meeting choice means a hall device."""
+    return validate(DeviceTokenCreate, _filled(form.model_copy(update={"code": ""})))

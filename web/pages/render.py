@@ -44,6 +44,8 @@ FLASH = {
     "mail_none": N_("Every invitee with an e-mail address has already been sent the invitation."),
     "mail_failed": N_("Some e-mails could not be sent; the list of invitations shows which."),
     "mail_off": N_("E-mail is not set up on this server (HOP_SMTP_HOST)."),
+    "device_revoked": N_("The device was revoked: its screens are closed."),
+    "device_paired": N_("The screen was paired: it opens its page within a few seconds."),
 }
 
 

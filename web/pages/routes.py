@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from web.pages import (
     audit,
     checkin_desk,
+    devices,
     editor,
     editor_agenda,
     editor_documents,
@@ -17,6 +18,7 @@ from web.pages import (
     minutes,
     my,
     my_faces,
+    pair,
     people,
     polls,
     projector,
@@ -28,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     login,
     people,
+    devices,
     meetings,
     editor,
     editor_agenda,
@@ -42,6 +45,7 @@ for module in (
     projector,
     checkin_desk,
     kiosk,
+    pair,
     enrol,
     audit,
     invitation_reply,
