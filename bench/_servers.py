@@ -14,9 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx2 as httpx
 from sqlmodel import Session
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
@@ -44,19 +47,24 @@ def raise_nofile() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def prepare_scene(workdir: Path) -> Scene:
-    """A migrated SQLite database with a clerk, a meeting with one item, a projector token."""
+def populated(database_url: str, populate: Callable[[Session], T]) -> T:
+    """Migrate the database, then fill it in one session (the engine is gone after)."""
     from models.db import make_engine, open_session
     from models.migrate import upgrade
 
-    url = f"sqlite:///{workdir / 'hop.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+    upgrade(database_url)
+    engine = make_engine(database_url)
     try:
         with open_session(engine) as session:
-            meeting_id, item_id, token = _populate(session)
+            return populate(session)
     finally:
         engine.dispose()
+
+
+def prepare_scene(workdir: Path) -> Scene:
+    """A migrated SQLite database with a clerk, a meeting with one item, a projector token."""
+    url = f"sqlite:///{workdir / 'hop.db'}"
+    meeting_id, item_id, token = populated(url, _populate)
     return Scene(url, workdir / "var", meeting_id, item_id, "bench_clerk", token)
 
 

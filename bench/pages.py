@@ -34,7 +34,15 @@ from typing import Any
 
 import httpx2 as httpx
 
-from bench._servers import PASSWORD, Server, free_port, fresh_database, hop_env, raise_nofile
+from bench._servers import (
+    PASSWORD,
+    Server,
+    free_port,
+    fresh_database,
+    hop_env,
+    populated,
+    raise_nofile,
+)
 
 ACTIONS = (
     "draft_poll",
@@ -66,16 +74,7 @@ class Scene:
 
 def prepare(database_url: str, screens: int) -> Scene:
     """Migrate, then a clerk, a meeting in progress, delegates (checked in), their sessions."""
-    from models.db import make_engine, open_session
-    from models.migrate import upgrade
-
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    try:
-        with open_session(engine) as session:
-            return _populate(session, database_url, screens)
-    finally:
-        engine.dispose()
+    return populated(database_url, lambda session: _populate(session, database_url, screens))
 
 
 def _populate(session: Any, database_url: str, screens: int) -> Scene:

@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from bench._servers import Server, free_port, fresh_database, hop_env, raise_nofile
+from bench._servers import Server, free_port, fresh_database, hop_env, populated, raise_nofile
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_bench_voting"
 TARGET_P99_MS = {"sqlite": 1000.0, "postgresql": 500.0}
@@ -50,16 +50,7 @@ class Scene:
 
 def prepare(database_url: str, voters: int) -> Scene:
     """Migrate, then a clerk, a meeting, N checked-in delegates with sessions, an open poll."""
-    from models.db import make_engine, open_session
-    from models.migrate import upgrade
-
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    try:
-        with open_session(engine) as session:
-            return _populate(session, database_url, voters)
-    finally:
-        engine.dispose()
+    return populated(database_url, lambda session: _populate(session, database_url, voters))
 
 
 def _populate(session: Any, database_url: str, count: int) -> Scene:
