@@ -7,6 +7,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from starlette.requests import Request
+from starlette.responses import Response
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("vi", "en")
@@ -61,3 +63,11 @@ def pick_language(
         if first in LANGUAGES and first != default and default not in accept:
             return first
     return default
+
+
+def set_language_cookie(response: Response, request: Request, language: str) -> None:
+    """This browser shows the pages in `language` from now on."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        LANG_COOKIE, language, max_age=LANG_COOKIE_AGE, samesite="lax", secure=secure
+    )

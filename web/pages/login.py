@@ -11,7 +11,7 @@ from meetings.access import is_staff
 from models import Person
 from web import audit_log, auth, ratelimit
 from web.deps import OptionalUser, SessionDep, StateDep
-from web.i18n import LANG_COOKIE, LANG_COOKIE_AGE, LANGUAGES
+from web.i18n import LANG_COOKIE, LANGUAGES, set_language_cookie
 from web.pages.render import N_, render
 
 router = APIRouter()
@@ -70,8 +70,7 @@ def login_submit(
     auth.set_session_cookie(response, request, token, hours=state.settings.session_hours)
     auth.set_csrf_cookie(response, request, auth.new_token())
     if person.language:  # this browser follows the person's choice from now on
-        secure = request.url.scheme == "https"
-        response.set_cookie(LANG_COOKIE, person.language, max_age=LANG_COOKIE_AGE, secure=secure)
+        set_language_cookie(response, request, person.language)
     return response
 
 

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from models.base import as_utc
 from web.deps import language_of
-from web.i18n import LANG_COOKIE, LANG_COOKIE_AGE, LANGUAGE_NAMES
+from web.i18n import LANGUAGE_NAMES, set_language_cookie
 from web.state import AppState
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -104,10 +104,7 @@ def render(
     }
     response = TEMPLATES.TemplateResponse(request, name, values, status_code=status)
     if request.query_params.get("lang") in LANGUAGE_NAMES:
-        secure = request.url.scheme == "https"
-        response.set_cookie(
-            LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, samesite="lax", secure=secure
-        )
+        set_language_cookie(response, request, lang)
     return response
 
 
