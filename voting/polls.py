@@ -234,11 +234,13 @@ def _quorum_rule(
     poll: Poll, meeting_quorum: tuple[int, int]
 ) -> tuple[str, int | None, tuple[int, int] | None]:
     """Where the quorum comes from, and it as a count or a fraction of the members."""
+    basis = rules.quorum_basis(poll)
+    if basis == "meeting":
+        return basis, None, meeting_quorum
     if poll.quorum_count is not None:
-        return "poll", poll.quorum_count, None
-    if poll.quorum_fraction:
-        return "poll", None, parse_fraction(poll.quorum_fraction)
-    return "meeting", None, meeting_quorum
+        return basis, poll.quorum_count, None
+    assert poll.quorum_fraction  # quorum_basis: a count or a fraction
+    return basis, None, parse_fraction(poll.quorum_fraction)
 
 
 def open_poll(

@@ -12,11 +12,17 @@ Definitions used throughout:
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from models.poll import MajorityRule, Verdict
+from models.poll import MajorityRule, Poll, Verdict
 
 # The meeting's quorum (web.settings.meeting_quorum's default): a poll that names no quorum of
 # its own needs it, as the attendance screens do. The app passes its configured value.
 MEETING_QUORUM = (2, 3)
+
+
+def quorum_basis(poll: Poll) -> str:
+    """Whose quorum a poll needs: "poll" when it names one (a count, even 0, or a fraction),
+    else "meeting"."""
+    return "poll" if poll.quorum_count is not None or poll.quorum_fraction else "meeting"
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,6 @@ def compute_result(*, session: Session, poll: Poll) -> dict[str, Any]:
 def _header(poll: Poll, roll: Roll, ballots: int) -> dict[str, Any]:
     present = len(roll.present)
     required = poll.quorum_required or 0
-    # Whose quorum the poll opened under: its own, or the meeting's when it named none.
-    basis = "poll" if poll.quorum_count is not None or poll.quorum_fraction else "meeting"
     document = None
     if poll.document_id is not None or poll.document_sha256 is not None:
         document = {
@@ -71,7 +69,7 @@ def _header(poll: Poll, roll: Roll, ballots: int) -> dict[str, Any]:
         "eligible": len(roll.eligible(poll.eligibility)),
         "present_at_open": poll.present_at_open,
         "quorum_required": required,
-        "quorum_basis": basis,
+        "quorum_basis": rules.quorum_basis(poll),  # whose quorum it opened under
         "quorum_met": rules.quorum_met(required=required, present=present),
         "ballots": ballots,
         "valid": ballots,
