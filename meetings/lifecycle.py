@@ -19,6 +19,8 @@ TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
     MeetingStatus.closed: frozenset(),
     MeetingStatus.cancelled: frozenset(),
 }
+# A meeting is over once no status may follow: closed or cancelled.
+OVER = frozenset(status for status, following in TRANSITIONS.items() if not following)
 
 
 class Action(StrEnum):
@@ -79,6 +81,11 @@ _STATUS_WORDS = {
     MeetingStatus.closed: "closed",
     MeetingStatus.cancelled: "cancelled",
 }
+
+
+def is_over(meeting: Meeting) -> bool:
+    """Closed or cancelled: invitations, replies and new devices are for meetings to come."""
+    return MeetingStatus(meeting.status) in OVER
 
 
 def require_transition(meeting: Meeting, status: MeetingStatus) -> None:

@@ -18,10 +18,11 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from core.errors import ConflictError
+from meetings import lifecycle
 from meetings.calendar import meeting_ics
 from meetings.reply_links import ReplyLinks, reply_token
 from meetings.scheduling import list_agenda, list_invitations
-from models import AgendaItem, Invitation, Meeting, MeetingStatus, Person
+from models import AgendaItem, Invitation, Meeting, Person
 from models.base import as_utc, utcnow
 
 Kind = Literal["invitation", "reminder"]
@@ -326,7 +327,7 @@ def send_invitations(
     now: datetime | None = None,
 ) -> MailReport:
     """E-mail the invitation to every invitee with an address not yet sent one (all on resend)."""
-    if meeting.status in {MeetingStatus.closed, MeetingStatus.cancelled}:
+    if lifecycle.is_over(meeting):
         raise MeetingOverError("This meeting is over or cancelled; invitations cannot be sent")
     rows = [
         (invitation, person)

@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from core.errors import ConflictError, HopError
 from core.signing import Signer
+from meetings import lifecycle
 from meetings.errors import InvitationNotFoundError
-from models import Invitation, Meeting, MeetingStatus, Person
+from models import Invitation, Meeting, Person
 from models.base import as_utc, utcnow
 
 _LABEL = b"hop/invitation-reply/v1"
@@ -86,7 +87,7 @@ def invitation_for_token(
     person = session.get(Person, invitation.person_id)
     assert meeting is not None
     assert person is not None
-    if meeting.status in {MeetingStatus.closed, MeetingStatus.cancelled}:
+    if lifecycle.is_over(meeting):
         raise RepliesClosedError("This meeting is over or cancelled; replies are closed")
     if (now or utcnow()) >= as_utc(meeting.end_at):
         raise ReplyLinkExpiredError("This reply link has expired")

@@ -7,11 +7,9 @@ from urllib.parse import urlencode
 from sqlmodel import Session, col, select
 
 from core.errors import NotFoundError
-from models import DeviceKind, DeviceToken, Meeting, MeetingStatus
+from meetings import lifecycle
+from models import DeviceKind, DeviceToken, Meeting
 from models.base import utcnow
-
-# Meetings a new device may be opened for: the others take no check-in and show nothing new.
-OPEN_STATUSES = (MeetingStatus.draft, MeetingStatus.scheduled, MeetingStatus.in_progress)
 
 
 @dataclass(frozen=True)
@@ -39,8 +37,9 @@ def device_rows(*, session: Session) -> list[DeviceRow]:
 
 
 def open_meetings(*, session: Session) -> list[Meeting]:
-    """The meetings a device may be made for or opened on, soonest first."""
-    query = select(Meeting).where(col(Meeting.status).in_(OPEN_STATUSES))
+    """The meetings a device may be made for or opened on, soonest first: not those that are
+    over, which take no check-in and show nothing new."""
+    query = select(Meeting).where(col(Meeting.status).not_in(lifecycle.OVER))
     return list(session.exec(query.order_by(col(Meeting.start_at))))
 
 
