@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlmodel import SQLModel
 
 from models.base import as_utc
 from web.deps import language_of
@@ -71,9 +72,20 @@ def format_size(size: int) -> str:
     return f"{amount:.1f} GB"
 
 
+def maxlength(column: str) -> int:
+    """The length limit of a stored text column ("table.column"), for a form field's maxlength:
+    the browser refuses what the database would, before the submit."""
+    table, name = column.split(".")
+    length = getattr(SQLModel.metadata.tables[table].c[name].type, "length", None)
+    if not isinstance(length, int):
+        raise KeyError(f"{column} has no length limit")
+    return length
+
+
 TEMPLATES.env.filters["datetime"] = format_datetime
 TEMPLATES.env.filters["datetime_local"] = datetime_local
 TEMPLATES.env.filters["filesize"] = format_size
+TEMPLATES.env.globals["maxlength"] = maxlength
 
 
 def _language_urls(request: Request) -> dict[str, str]:
