@@ -1,5 +1,6 @@
 """Rate limits: login failures per account and per address, kiosk frames per device, ballots
-per voter. Over the limit the API answers 429 with Retry-After, a websocket an error message.
+per voter, pairing codes per address. Over the limit the API answers 429 with Retry-After, a
+websocket an error message.
 
 Each limit is a GCRA (a token bucket kept as one time per key): `count` events at once, then one
 every `seconds / count`. The buckets live in this process's memory, or with HOP_REDIS_URL in
@@ -97,6 +98,7 @@ class RateLimits:
     login_address: AnyLimiter
     kiosk_frame: AnyLimiter
     ballot: AnyLimiter
+    pair: AnyLimiter
     client: Any = None  # the Redis client, when shared
 
     @classmethod
@@ -106,6 +108,7 @@ class RateLimits:
             "login_address": Rate.parse(settings.login_address_rate),
             "kiosk_frame": Rate.parse(settings.kiosk_frame_rate),
             "ballot": Rate.parse(settings.ballot_rate),
+            "pair": Rate.parse(settings.pair_rate),
         }
         if not settings.redis_url:
             return cls(**{name: Limiter(rate) for name, rate in rates.items()})
@@ -141,6 +144,7 @@ Gettext = Callable[[str], str]
 LOGIN_MESSAGE = "Too many failed logins. Try again in %(seconds)s seconds."
 FRAME_MESSAGE = "Too many frames from this kiosk. Send again in %(seconds)s seconds."
 BALLOT_MESSAGE = "Too many ballots in a short time. Send again in %(seconds)s seconds."
+PAIR_MESSAGE = "Too many pairing codes from this address. Try again in %(seconds)s seconds."
 
 
 def _english(message: str) -> str:
@@ -189,3 +193,10 @@ async def check_ballot(state: Limited, *, voter_id: int, gettext: Gettext = _eng
     wait = await state.rate_limits.ballot.ahit(f"voter:{voter_id}")
     if wait is not None:
         raise _refuse(BALLOT_MESSAGE, wait, gettext)
+
+
+def check_pairing(state: Limited, *, address: str, gettext: Gettext = _english) -> None:
+    """Each /pair load stores a waiting code: one address may not fill the table."""
+    wait = state.rate_limits.pair.hit(f"address:{address}")
+    if wait is not None:
+        raise _refuse(PAIR_MESSAGE, wait, gettext)

@@ -62,11 +62,13 @@ class Settings(BaseSettings):
     # (Vietnamese People's Councils: two thirds).
     meeting_quorum: str = "2/3"
     # Rate limits, COUNT/SECONDS or "off" (Rate; enforced by web.ratelimit): failed logins per
-    # account and per client address, kiosk frames per device, ballots per voter.
+    # account and per client address, kiosk frames per device, ballots per voter, pairing codes
+    # per client address (each /pair load makes one).
     login_account_rate: str = "5/60"
     login_address_rate: str = "20/60"
     kiosk_frame_rate: str = "10/1"
     ballot_rate: str = "10/10"
+    pair_rate: str = "20/600"
     # Biometric privacy: enrolled faces older than this many days are purged (0: kept until
     # purged by hand); enrolment photos are kept (without metadata) only when opted in.
     face_retention_days: int = Field(default=365, ge=0, le=3650)
@@ -109,7 +111,9 @@ class Settings(BaseSettings):
             raise ValueError("HOP_MEETING_QUORUM must be a fraction such as 2/3 or 1/2")
         return value
 
-    @field_validator("login_account_rate", "login_address_rate", "kiosk_frame_rate", "ballot_rate")
+    @field_validator(
+        "login_account_rate", "login_address_rate", "kiosk_frame_rate", "ballot_rate", "pair_rate"
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         try:

@@ -13,6 +13,8 @@ from sqlmodel import Session, func, select
 from models import DevicePairing, DeviceToken, Meeting, MeetingStatus, Person
 from models.base import utcnow
 from tests.factories import login
+from web.app import create_app
+from web.settings import Settings
 
 CODE = re.compile(r'<p class="pair-code"[^>]*><strong>([A-Z0-9]{3}) ([A-Z0-9]{3})</strong>')
 
@@ -119,3 +121,20 @@ def test_a_closed_meeting_is_not_offered(
     session.add(meeting)
     session.commit()
     assert f'<option value="{meeting.id}"' not in staff.get("/devices").text
+
+
+def test_too_many_codes_from_one_address_are_refused_without_storing_them(
+    settings: Settings, session: Session
+) -> None:
+    """Each /pair load stores a waiting code: an address over its rate gets a page in the site
+    language (429, Retry-After) and no new row."""
+    limited = settings.model_copy(update={"pair_rate": "2/600"})
+    with TestClient(create_app(limited)) as client:
+        show_code(client)
+        show_code(client)
+        refused = client.get("/pair?lang=vi")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 600
+    assert "Địa chỉ này đã xin quá nhiều mã ghép nối" in refused.text
+    assert CODE.search(refused.text) is None
+    assert session.exec(select(func.count()).select_from(DevicePairing)).one() == 2

@@ -4,8 +4,8 @@ devices page, then goes to the screen's page (its address carries the new device
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from web import pairing
-from web.deps import SessionDep
+from web import auth, pairing, ratelimit
+from web.deps import SessionDep, StateDep
 from web.pages.render import render
 
 router = APIRouter()
@@ -13,8 +13,15 @@ PAIR_COOKIE = "hop_pair"
 
 
 @router.get("/pair", response_class=HTMLResponse)
-def pair_page(request: Request, session: SessionDep) -> HTMLResponse:
+def pair_page(request: Request, session: SessionDep, state: StateDep) -> HTMLResponse:
     """A new code on every load; the claim secret stays in an HttpOnly cookie."""
+    try:
+        ratelimit.check_pairing(state, address=auth.client_address(request))
+    except ratelimit.RateLimitedError as error:
+        context = {"retry_after": error.retry_after, "minutes": pairing.PAIRING_MINUTES}
+        response = render(request, "pages/pair.html", context, status=429)
+        response.headers.update(error.headers)
+        return response
     waiting, claim = pairing.start_pairing(session=session)
     code = f"{waiting.code[:3]} {waiting.code[3:]}"
     context = {"code": code, "minutes": pairing.PAIRING_MINUTES}

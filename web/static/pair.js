@@ -1,7 +1,14 @@
 // The pairing screen: ask every two seconds whether the secretariat has entered the code,
-// then open the screen's page; a new code when this one has expired.
+// then open the screen's page; a new code when this one has expired. Refused a code (too many
+// from this address), it tries again once the wait is over.
 "use strict";
 (() => {
+  const refused = document.querySelector("[data-retry-after]");
+  if (refused) {
+    const seconds = Number(refused.getAttribute("data-retry-after")) || 60;
+    window.setTimeout(() => window.location.reload(), seconds * 1000);
+    return;
+  }
   const poll = async () => {
     try {
       const answer = await fetch("/pair/status", { credentials: "same-origin", cache: "no-store" });
