@@ -5,17 +5,23 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 from starlette.websockets import WebSocketDisconnect
 
-from models import Meeting
+from models import DeviceToken, Meeting
+from models.base import as_utc, utcnow
 from tests.factories import ORIGIN
 from web.app import create_app
+from web.realtime.revocation import invalid_credentials
 from web.realtime.ws import CLOSE_REVOKED
 from web.settings import Settings
+from web.sockets import Credential
 
 LIMIT_SECONDS = 5.0
 
@@ -118,3 +124,39 @@ def test_logging_out_closes_the_sockets_of_that_login(client: TestClient, meetin
         code, seconds = wait_for_close(ws)
     assert code == CLOSE_REVOKED
     assert seconds < LIMIT_SECONDS
+
+
+def test_a_device_with_an_open_socket_is_marked_seen_once_a_minute(
+    client: TestClient, meeting: Meeting, engine: Engine, session: Session
+) -> None:
+    """A projector on for hours is still "last seen" a minute ago on the devices page; a
+    revoked one is not marked, and a device seen within the minute is not written again."""
+    on, _ = issue(client, meeting, "projector")
+    off, _ = issue(client, meeting, "projector")
+    hour_ago = utcnow() - timedelta(hours=1)
+    for device_id in (on, off):
+        device = session.get(DeviceToken, device_id)
+        assert device is not None
+        device.last_seen_at = hour_ago
+        if device_id == off:
+            device.revoked_at = utcnow()
+        session.add(device)
+    session.commit()
+
+    invalid = invalid_credentials(
+        engine, [Credential.device(on), Credential.device(off)], mark_seen=True
+    )
+    assert invalid == {Credential.device(off)}
+    session.expire_all()
+    seen = {d.id: d.last_seen_at for d in session.exec(select(DeviceToken)).all()}
+    marked = seen[on]
+    assert marked is not None
+    assert as_utc(marked) > utcnow() - timedelta(seconds=30)
+    assert seen[off] is not None
+    assert as_utc(seen[off]) == as_utc(hour_ago)
+
+    invalid_credentials(engine, [Credential.device(on)], mark_seen=True)
+    session.expire_all()
+    again = session.get(DeviceToken, on)
+    assert again is not None
+    assert again.last_seen_at == marked
