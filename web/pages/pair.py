@@ -18,8 +18,8 @@ def pair_page(request: Request, session: SessionDep, state: StateDep) -> HTMLRes
     try:
         ratelimit.check_pairing(state, address=auth.client_address(request))
     except ratelimit.RateLimitedError as error:
-        context = {"retry_after": error.retry_after, "minutes": pairing.PAIRING_MINUTES}
-        response = render(request, "pages/pair.html", context, status=429)
+        refused = {"retry_after": error.retry_after, "minutes": pairing.PAIRING_MINUTES}
+        response = render(request, "pages/pair.html", refused, status=429)
         response.headers.update(error.headers)
         return response
     waiting, claim = pairing.start_pairing(session=session)
