@@ -2,13 +2,14 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import as_utc, utcnow
+from models.base import MAX_ID, as_utc, utcnow
 from models.text import StorableText
 
 # One length per kind of title, used wherever the title is copied (the minutes' headings).
@@ -180,6 +181,22 @@ class InvitationUpdate(StorableText):
     role: MeetingRole | None = None
     voting_right: bool | None = None
     seat_label: str | None = Field(default=None, max_length=40)
+
+
+# The most people one request may name: a whole council with room to spare, and a bound on
+# the work one form or API call can ask for.
+INVITE_MANY_MAX = 1000
+
+
+class InvitationBulk(StorableText):
+    """Invite several people at once: those named, everyone in a unit, or both."""
+
+    person_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=INVITE_MANY_MAX
+    )
+    unit_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    role: MeetingRole = MeetingRole.delegate
+    voting_right: bool = True
 
 
 class InvitationReply(StorableText):

@@ -82,6 +82,12 @@ class PersonUpdate(StorableText):
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
 
+class PasswordReset(StorableText):
+    """A new password set by the secretariat: the one given, else one generated (shown once)."""
+
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+
+
 class PersonPublic(PersonBase):
     id: int
     username: str

@@ -224,7 +224,7 @@ def quorum_status(
         members=len(roll.members),
         present=present,
         required=required,
-        met=rules.quorum_met(required=required, present=present),
+        met=rules.quorum_met(required=required, present=present, members=len(roll.members)),
         basis=basis,
         rule=str(count) if count is not None else "/".join(map(str, fraction or ())),
     )
@@ -260,6 +260,10 @@ def open_poll(
         if poll.deadline is not None and as_utc(poll.deadline) <= now:
             raise InvalidPollError("The deadline has already passed", field="deadline")
         quorum = quorum_status(session=session, poll=poll, meeting_quorum=meeting_quorum)
+        if quorum.members == 0:
+            raise QuorumNotMetError(
+                "No one with a voting right is invited to the meeting: nobody could vote"
+            )
         if not quorum.met:
             raise QuorumNotMetError(
                 f"Quorum not met: {quorum.present} of {quorum.members} members with a voting "

@@ -11,6 +11,7 @@ Definitions used throughout:
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from models.poll import MajorityRule, Poll, Verdict
 
@@ -55,8 +56,30 @@ def quorum_required(*, count: int | None, fraction: tuple[int, int] | None, memb
     return 0
 
 
-def quorum_met(*, required: int, present: int) -> bool:
-    return present >= required
+def quorum_met(*, required: int, present: int, members: int) -> bool:
+    """Whether enough members are present. Never without members: a quorum of nobody is not
+    reached (no one could vote), whatever the rule needs (a fraction of 0, or a count of 0)."""
+    return members > 0 and present >= required
+
+
+class QuorumState(StrEnum):
+    """What a screen says about a quorum."""
+
+    no_members = "no_members"  # nobody is invited with a voting right yet
+    not_needed = "not_needed"  # the rule needs nobody present (a poll's own count of 0)
+    met = "met"
+    not_met = "not_met"
+
+
+def quorum_state(*, required: int, present: int, members: int) -> QuorumState:
+    """The quorum as a screen says it: "no one to count" and "none needed" are not "met"."""
+    if members == 0:
+        return QuorumState.no_members
+    if required == 0:
+        return QuorumState.not_needed
+    if quorum_met(required=required, present=present, members=members):
+        return QuorumState.met
+    return QuorumState.not_met
 
 
 def base_of(rule: MajorityRule, bases: Bases) -> int:

@@ -70,7 +70,9 @@ def _header(poll: Poll, roll: Roll, ballots: int) -> dict[str, Any]:
         "present_at_open": poll.present_at_open,
         "quorum_required": required,
         "quorum_basis": rules.quorum_basis(poll),  # whose quorum it opened under
-        "quorum_met": rules.quorum_met(required=required, present=present),
+        "quorum_met": rules.quorum_met(
+            required=required, present=present, members=len(roll.members)
+        ),
         "ballots": ballots,
         "valid": ballots,
     }

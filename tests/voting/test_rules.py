@@ -3,7 +3,15 @@
 import pytest
 
 from models import MajorityRule, Verdict
-from voting.rules import Bases, decide_election, decide_motion, quorum_met, quorum_required
+from voting.rules import (
+    Bases,
+    QuorumState,
+    decide_election,
+    decide_motion,
+    quorum_met,
+    quorum_required,
+    quorum_state,
+)
 
 M = MajorityRule
 
@@ -28,9 +36,30 @@ def test_quorum_required(
 
 
 def test_quorum_is_met_at_the_required_number_not_below() -> None:
-    assert quorum_met(required=20, present=20)
-    assert not quorum_met(required=20, present=19)
-    assert quorum_met(required=0, present=0)
+    assert quorum_met(required=20, present=20, members=30)
+    assert not quorum_met(required=20, present=19, members=30)
+    assert quorum_met(required=0, present=0, members=30)  # a poll that needs nobody present
+
+
+def test_no_quorum_is_met_without_members() -> None:
+    # A fraction of nobody is 0 needed; still, nobody could vote: not met.
+    assert quorum_required(count=None, fraction=(2, 3), members=0) == 0
+    assert not quorum_met(required=0, present=0, members=0)
+
+
+@pytest.mark.parametrize(
+    ("required", "present", "members", "state"),
+    [
+        (0, 0, 0, QuorumState.no_members),
+        (4, 0, 0, QuorumState.no_members),
+        (0, 0, 5, QuorumState.not_needed),
+        (0, 5, 5, QuorumState.not_needed),
+        (4, 4, 5, QuorumState.met),
+        (4, 3, 5, QuorumState.not_met),
+    ],
+)
+def test_quorum_state(required: int, present: int, members: int, state: QuorumState) -> None:
+    assert quorum_state(required=required, present=present, members=members) == state
 
 
 BASES = Bases(cast=10, present=20, members=30)

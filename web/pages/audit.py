@@ -12,10 +12,43 @@ from core.audit import AuditFilter
 from meetings.errors import NotAllowedError
 from models import Person, Role
 from web.deps import CurrentUser, SessionDep
-from web.pages.render import render
+from web.pages.render import N_, render
 
 router = APIRouter()
 PAGE_SIZE = 50
+
+# Each action the code records in the audit trail, named in words (tests/web/
+# test_audit_words.py finds every recorded code); an unknown one is shown as its code.
+ACTIONS = {
+    "auth.login": N_("Logged in"),
+    "auth.login_failed": N_("Failed login"),
+    "access.denied": N_("Access refused"),
+    "poll.created": N_("Poll drafted"),
+    "poll.opened": N_("Vote opened"),
+    "poll.closed": N_("Vote closed and counted"),
+    "poll.published": N_("Result published"),
+    "poll.cancelled": N_("Poll cancelled"),
+    "document.published": N_("Document published"),
+    "face.enrolled": N_("Face enrolled"),
+    "face.purged": N_("Face data deleted"),
+    "attendance.manual": N_("Checked in or out by hand"),
+    "minutes.finalised": N_("Minutes finalised"),
+    "minutes.corrected": N_("Minutes corrected"),
+    "person.updated": N_("Person's details changed"),
+    "person.deactivated": N_("Account deactivated"),
+    "person.reactivated": N_("Account reactivated"),
+    "person.password_reset": N_("Password reset"),
+}
+# What an entry is about, by its target type.
+TARGETS = {
+    "person": N_("A person"),
+    "poll": N_("Poll"),
+    "document": N_("Document"),
+    "minutes": N_("Minutes"),
+    "meeting": N_("Meeting"),
+    "face": N_("Face"),
+    "device": N_("Device"),
+}
 
 
 def get_admin(person: CurrentUser) -> Person:
@@ -52,6 +85,8 @@ def audit_page(
         "values": values,
         "invalid": invalid,
         "chain": audit.check_chain(session),
+        "actions": ACTIONS,
+        "targets": TARGETS,
     }
     return render(request, "pages/audit.html", context, status=422 if invalid else 200)
 

@@ -1,16 +1,19 @@
 """Rendering pages: the template environment, the language, the CSRF token, flash messages."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import SQLModel
 
+from models import QuorumStatus
 from models.base import as_utc
+from voting import rules
 from web.deps import language_of
 from web.i18n import LANGUAGE_NAMES, set_language_cookie
 from web.state import AppState
@@ -47,7 +50,29 @@ FLASH = {
     "mail_off": N_("E-mail is not set up on this server (HOP_SMTP_HOST)."),
     "device_revoked": N_("The device was revoked: its screens are closed."),
     "device_paired": N_("The screen was paired: it opens its page within a few seconds."),
+    "item_saved": N_("The agenda item was saved."),
+    "invitation_saved": N_("The invitation was changed."),
+    "invited_many": N_("Everyone chosen was invited."),
+    "invited_some": N_("Invited; those already invited or inactive were skipped."),
+    "invited_none": N_("Nobody new was invited: everyone chosen is already invited or inactive."),
+    "person_saved": N_("The person's details were saved."),
+    "person_deactivated": N_("The account was deactivated: it is logged out everywhere."),
+    "person_reactivated": N_("The account was reactivated."),
+    "password_set": N_("The new password was set; the person's other sessions were ended."),
 }
+
+
+# Flash messages that report a problem: their toast stays until it is closed.
+FLASH_PROBLEMS = frozenset(
+    {
+        "mail_failed",
+        "mail_off",
+        "speech_not_present",
+        "speech_duplicate",
+        "speech_refused",
+        "status_refused",
+    }
+)
 
 
 def format_datetime(value: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
@@ -72,6 +97,14 @@ def format_size(size: int) -> str:
     return f"{amount:.1f} GB"
 
 
+def quorum_state(quorum: QuorumStatus) -> str:
+    """What a screen says of a poll's quorum (voting.rules.quorum_state): met, not met, none
+    needed, or no one to count."""
+    return str(
+        rules.quorum_state(required=quorum.required, present=quorum.present, members=quorum.members)
+    )
+
+
 def maxlength(column: str) -> int:
     """The length limit of a stored text column ("table.column"), for a form field's maxlength:
     the browser refuses what the database would, before the submit."""
@@ -86,6 +119,7 @@ TEMPLATES.env.filters["datetime"] = format_datetime
 TEMPLATES.env.filters["datetime_local"] = datetime_local
 TEMPLATES.env.filters["filesize"] = format_size
 TEMPLATES.env.globals["maxlength"] = maxlength
+TEMPLATES.env.filters["quorum_state"] = quorum_state
 
 
 def _language_urls(request: Request) -> dict[str, str]:
@@ -94,6 +128,33 @@ def _language_urls(request: Request) -> dict[str, str]:
     return {
         code: f"{request.url.path}?{urlencode([*kept, ('lang', code)])}" for code in LANGUAGE_NAMES
     }
+
+
+def page_gettext(gettext: Callable[[str], str], lang: str) -> Callable[[str], str]:
+    """A page's _(): the catalogue, and for a message it lacks (an error's detail beside a
+    form field) the table of error messages. In English only a marked Detail needs the table:
+    every other untranslated text is English already, and _() runs for every string."""
+    from web.pages import error_words
+
+    def translate(text: str) -> str:
+        said = gettext(text)
+        if said != text or (lang == "en" and not isinstance(text, error_words.Detail)):
+            return said
+        found = error_words.translate(text, gettext)
+        if found is not None:
+            return found
+        fallback = getattr(text, "fallback", None)
+        return gettext(fallback) if fallback and lang != "en" else said
+
+    return translate
+
+
+def _flash(request: Request) -> dict[str, str] | None:
+    # A message key from the redirect: said as a toast, a problem one until it is closed.
+    key = request.query_params.get("msg") or ""
+    if key not in FLASH:
+        return None
+    return {"text": FLASH[key], "kind": "problem" if key in FLASH_PROBLEMS else "done"}
 
 
 def render(
@@ -107,11 +168,11 @@ def render(
         "lang": lang,
         "languages": LANGUAGE_NAMES,
         "language_urls": _language_urls(request),
-        "_": state.translator.gettext(lang),
+        "_": page_gettext(state.translator.gettext(lang), lang),
         "ngettext": state.translator.ngettext(lang),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user": getattr(request.state, "person", None),
-        "flash": FLASH.get(request.query_params.get("msg") or ""),
+        "flash": _flash(request),
         **(context or {}),
     }
     response = TEMPLATES.TemplateResponse(request, name, values, status_code=status)
@@ -127,6 +188,33 @@ def redirect(path: str, msg: str | None = None, *, anchor: str = "") -> Redirect
     return RedirectResponse(f"{path}{query}{'#' + anchor if anchor else ''}", status_code=303)
 
 
-def render_error(request: Request, *, status: int, detail: str) -> HTMLResponse:
-    """The error page."""
-    return render(request, "pages/error.html", {"status": status, "detail": detail}, status=status)
+def render_error(
+    request: Request, *, status: int, detail: str, problems: list[str] | None = None
+) -> HTMLResponse:
+    """The error page, in the page's language: the detail translated (or the problems of a
+    form, already translated), else a general sentence for the status with the English
+    original folded away for whoever supports the server."""
+    from web.pages import error_words
+
+    state: AppState = request.app.state.hop
+    lang = language_of(request)
+    gettext = state.translator.gettext(lang)
+    found = error_words.translate(detail, gettext)
+    if found is None and lang == "en":
+        found = detail  # an English detail the table lacks is still English
+    context = {
+        "status": status,
+        "title": error_words.title(status, gettext),
+        "said": problems or [found or error_words.generic(status, gettext)],
+        "original": "" if problems or found else detail,
+        "back": _back_link(request),
+    }
+    return render(request, "pages/error.html", context, status=status)
+
+
+def _back_link(request: Request) -> str:
+    # Back to the page the person came from, when it is one of ours.
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return ""
+    return referer.path + (f"?{referer.query}" if referer.query else "")

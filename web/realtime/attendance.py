@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from checkin.attendance import attendance_counts
 from models import Meeting
 from models.db import open_session
-from voting.rules import quorum_met, quorum_required
+from voting.rules import quorum_met, quorum_required, quorum_state
 from web.state import AppState
 
 SUBJECT = "attendance"
@@ -22,13 +22,19 @@ def attendance_summary(
     assert meeting.id is not None
     counts = attendance_counts(session=session, meeting_id=meeting.id)
     required = quorum_required(count=None, fraction=fraction, members=counts.voting_invited)
+    quorum = {
+        "required": required,
+        "present": counts.voting_present,
+        "members": counts.voting_invited,
+    }
     return {
         **counts.as_dict(),
         "version": meeting.event_seq,
         "done": counts.present,
         "total": counts.invited,
         "quorum_required": required,
-        "quorum_met": quorum_met(required=required, present=counts.voting_present),
+        "quorum_met": quorum_met(**quorum),
+        "quorum_state": str(quorum_state(**quorum)),
     }
 
 

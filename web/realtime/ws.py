@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from web.auth import (
     person_for_session,
 )
 from web.hub import Client, Delivery, Notice
+from web.i18n import LANG_COOKIE, pick_language
 from web.realtime import revocation
 from web.sockets import Credential, Viewer
 from web.state import AppState
@@ -155,6 +157,8 @@ class Connection:
     def __init__(self, state: AppState, websocket: WebSocket, viewer: Viewer, client: Client):
         self.state = state
         self.websocket = websocket
+        self.gettext = state.translator.gettext(socket_language(state, websocket, viewer))
+        self.say_error: SayError | None = getattr(websocket.app.state, "say_error", None)
         self.meeting_id = client.meeting_id
         self.viewer = viewer
         self.client = client  # already in the hub's room (see meeting_socket)
@@ -241,6 +245,8 @@ class Connection:
             except (TimeoutError, WebSocketDisconnect, RuntimeError, KeyError):
                 return
             reply = await self._handle(text)
+            if reply is not None and reply.get("type") == "error":
+                reply = in_language(reply, self.say_error, self.gettext)
             if reply is not None:
                 self.client.offer(Notice(json.dumps(reply, ensure_ascii=False)))
 
@@ -261,6 +267,34 @@ class Connection:
             return await handler(self.state, self.viewer, self.meeting_id, message)
         except Exception as error:
             return ws_error(error, message)
+
+
+def socket_language(state: AppState, websocket: WebSocket, viewer: Viewer) -> str:
+    """The language of the person (or screen) on the socket, chosen as a page's is."""
+    settings = state.settings
+    return pick_language(
+        websocket.query_params.get("lang"),
+        websocket.cookies.get(LANG_COOKIE),
+        websocket.headers.get("accept-language"),
+        settings.default_language,
+        account=viewer.person.language if viewer.person is not None else None,
+        use_browser=settings.use_browser_language,
+    )
+
+
+SayError = Callable[[str, int, Callable[[str], str]], str]
+
+
+def in_language(
+    reply: dict[str, Any], say: SayError | None, gettext: Callable[[str], str]
+) -> dict[str, Any]:
+    """An error reply with `message`, its detail in the socket's language, as JSON answers
+    have; `detail` stays English for programs. `say` is web.errors.say_error, handed over on
+    app.state (this package cannot import the pages, which import it)."""
+    if say is None:
+        return reply
+    status = int(reply.get("status") or 400)
+    return {**reply, "message": say(str(reply.get("detail", "")), status, gettext)}
 
 
 def ws_error(error: Exception, message: dict[str, Any]) -> dict[str, Any]:

@@ -182,7 +182,7 @@
       if (!answer.ok) {
         store(nonceKey, null);  // refused for good: a new attempt is a new ballot
         back(form);
-        return setStatus(form, answer.data.detail || "", true);
+        return setStatus(form, answer.data.message || answer.data.detail || "", true);
       }
       accepted(section, form, answer.data);
     }).catch(function () {

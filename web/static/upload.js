@@ -13,15 +13,19 @@
     }
   }
 
+  // What went wrong, in the page's language: the server's own words (`message`, translated
+  // by web/errors.py; `detail` is English, for programs), else what the form says for the
+  // status; "check the connection" only when no answer came at all.
   function failure(form, xhr) {
-    if (xhr.status === 413) return form.dataset.tooLarge;
     if (xhr.status === 415) return form.dataset.badType;
+    let body = null;
     try {
-      const body = JSON.parse(xhr.responseText);
-      if (body && body.detail) return `${form.dataset.failed} (${body.detail})`;
+      body = JSON.parse(xhr.responseText);
     } catch (_ignored) {
-      // not JSON: fall through to the generic message
+      // not JSON (a proxy's page): the form's own words below
     }
+    if (body && body.message) return body.message;
+    if (xhr.status === 413) return form.dataset.tooLarge;
     return form.dataset.failed;
   }
 
