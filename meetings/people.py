@@ -1,16 +1,27 @@
-"""People and organisation units: create, change, list, import from CSV, authenticate."""
+"""People and organisation units: create, change, list, import from CSV, authenticate;
+deactivate an account or reset its password, ending its login sessions."""
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
-from meetings.errors import DuplicateUsernameError, InvalidDataError, PersonNotFoundError
+from core.audit import audit
+from core.errors import ConflictError
+from meetings.errors import (
+    DuplicateUsernameError,
+    InvalidDataError,
+    NotAllowedError,
+    PersonNotFoundError,
+)
 from meetings.passwords import hash_password, verify_password
-from models import OrgUnit, OrgUnitCreate, Person, PersonCreate, PersonUpdate
+from models import LoginSession, OrgUnit, OrgUnitCreate, Person, PersonCreate, PersonUpdate, Role
+from models.person import PasswordReset
 
 
 def create_unit(*, session: Session, data: OrgUnitCreate) -> OrgUnit:
@@ -65,19 +76,128 @@ def get_person(*, session: Session, person_id: int) -> Person:
 _NOT_NULL = frozenset({"full_name", "title", "role", "active"})
 
 
-def update_person(*, session: Session, person: Person, data: PersonUpdate) -> Person:
-    """Change a person's details; a password is hashed, never stored."""
+class OwnAccountError(ConflictError):
+    """Nobody deactivates their own account: they would lock themselves out mid-task."""
+
+
+def update_person(
+    *,
+    session: Session,
+    person: Person,
+    data: PersonUpdate,
+    actor: Person | None = None,
+    keep_session: str | None = None,
+) -> Person:
+    """Change a person's details; a password is hashed, never stored. Deactivating the account
+    or giving it a password ends its login sessions, but `keep_session` (the caller's own, by
+    its token hash). With an `actor`, their right to make the change is checked first."""
     changes = data.model_dump(exclude_unset=True, exclude={"password"})
     # null for a field that cannot be empty leaves it as it is (it would fail NOT NULL).
     changes = {k: v for k, v in changes.items() if v is not None or k not in _NOT_NULL}
+    if actor is not None:
+        require_may_change(actor=actor, person=person, changes=changes)
     if "unit_id" in changes:
         _check_unit(session, changes["unit_id"])
+    was_active = person.active
+    changed = sorted(k for k, v in changes.items() if k != "active" and getattr(person, k) != v)
     person.sqlmodel_update(changes)
-    if data.password:
-        person.password_hash = hash_password(data.password)
     session.add(person)
+    if changed:
+        _audit_person(session, person, actor, "person.updated", fields=changed)
+    if was_active != person.active:
+        _activity_changed(session, person, actor)
+    if data.password:
+        _set_password(session, person, actor, data.password, keep=keep_session, generated=False)
     session.commit()
     return person
+
+
+def require_may_change(*, actor: Person, person: Person, changes: dict[str, Any]) -> None:
+    """Raise unless `actor` may make these changes to `person`'s account: nobody deactivates
+    themselves, and only an administrator changes an administrator's account or makes one
+    (else the secretariat could give itself an administrator's rights)."""
+    if changes.get("active") is False and actor.id == person.id:
+        raise OwnAccountError("You cannot deactivate your own account", field="active")
+    if actor.role != Role.admin and Role.admin in (person.role, changes.get("role")):
+        raise NotAllowedError("Only an administrator may change an administrator's account")
+
+
+def _activity_changed(session: Session, person: Person, actor: Person | None) -> None:
+    if person.active:
+        _audit_person(session, person, actor, "person.reactivated")
+        return
+    # Every session: whoever deactivates the account is someone else (require_may_change).
+    ended = end_sessions(session=session, person=person)
+    _audit_person(session, person, actor, "person.deactivated", sessions_ended=ended)
+
+
+def end_sessions(*, session: Session, person: Person, keep: str | None = None) -> int:
+    """Delete the person's login sessions but the one whose token hash is `keep`; how many
+    ended. The caller commits: the sessions end with the change that ends them."""
+    query = delete(LoginSession).where(col(LoginSession.person_id) == person.id)
+    if keep:
+        query = query.where(col(LoginSession.token_hash) != keep)
+    result = session.exec(query)
+    return int(result.rowcount or 0)
+
+
+def reset_password(
+    *,
+    session: Session,
+    person: Person,
+    data: PasswordReset,
+    actor: Person | None = None,
+    keep_session: str | None = None,
+) -> str:
+    """Give the person a new password (the one in `data`, else a generated one) and end their
+    other login sessions; returns the password, to be shown once."""
+    if actor is not None:
+        require_may_change(actor=actor, person=person, changes={})
+    password = data.password or generate_password()
+    _set_password(session, person, actor, password, keep=keep_session, generated=not data.password)
+    session.add(person)
+    session.commit()
+    return password
+
+
+# Letters and digits nobody misreads when it is read out or copied from a screen (no 0/O, 1/l/I).
+_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(groups: int = 3, size: int = 4) -> str:
+    """A random password easy to read out: groups of letters and digits joined by dashes
+    (3 x 4 from 56 characters: about 70 bits)."""
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(size)) for _ in range(groups))
+
+
+def _set_password(
+    session: Session,
+    person: Person,
+    actor: Person | None,
+    password: str,
+    *,
+    keep: str | None,
+    generated: bool,
+) -> None:
+    person.password_hash = hash_password(password)
+    ended = end_sessions(session=session, person=person, keep=keep)
+    detail = {"generated": generated, "sessions_ended": ended}
+    _audit_person(session, person, actor, "person.password_reset", **detail)
+
+
+def _audit_person(
+    session: Session, person: Person, actor: Person | None, action: str, **detail: Any
+) -> None:
+    # Names of what changed, never the values: the trail holds no passwords or contacts.
+    # Without an actor, the one the session was bound to (web.audit_log) is named.
+    audit(
+        session,
+        action=action,
+        actor=actor,
+        target_type="person",
+        target_id=person.id,
+        detail=detail,
+    )
 
 
 def remember_language(*, session: Session, person: Person, language: str) -> None:

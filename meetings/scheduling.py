@@ -1,17 +1,20 @@
 """Meetings, their agenda and invitations."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from core.errors import ConflictError
+from meetings import lifecycle
 from meetings.access import is_staff
 from meetings.errors import (
     AgendaItemNotFoundError,
     AlreadyInvitedError,
     InvalidDataError,
     InvitationNotFoundError,
+    MeetingStateError,
 )
 from meetings.lifecycle import TRANSITIONS as TRANSITIONS
 from meetings.lifecycle import require_transition as require_transition
@@ -144,9 +147,15 @@ def _agenda_changed(session: Session, meeting_id: int | None) -> None:
     record_event(session, meeting_id=meeting_id, type="agenda.changed")
 
 
+def _given(data: SQLModel) -> dict[str, Any]:
+    # An update's fields that were sent and not null: every column they change is NOT NULL,
+    # so a null leaves the value as it is rather than failing the commit.
+    return {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+
+
 def update_agenda_item(*, session: Session, item: AgendaItem, data: AgendaItemUpdate) -> AgendaItem:
-    """Change an agenda item."""
-    item.sqlmodel_update(data.model_dump(exclude_unset=True))
+    """Change an agenda item's title, presenter or planned minutes."""
+    item.sqlmodel_update(_given(data))
     session.add(item)
     _agenda_changed(session, item.meeting_id)
     session.commit()
@@ -203,8 +212,22 @@ def get_invitation(*, session: Session, meeting: Meeting, invitation_id: int) ->
     return invitation
 
 
+class InvitationsClosedError(MeetingStateError):
+    """The meeting is over: its invitations are the record of who was asked, and stay."""
+
+
+def require_invitations_open(meeting: Meeting) -> None:
+    """Raise unless invitations may be added, changed or withdrawn: until the meeting is over
+    (closed or cancelled), as for sending them and replying (meetings.lifecycle.is_over)."""
+    if lifecycle.is_over(meeting):
+        raise InvitationsClosedError(
+            "This meeting is over or cancelled; its invitations can no longer change"
+        )
+
+
 def invite(*, session: Session, meeting: Meeting, data: InvitationCreate) -> Invitation:
     """Invite a person; inviting someone twice is a conflict."""
+    require_invitations_open(meeting)
     get_person(session=session, person_id=data.person_id)
     exists = session.exec(
         select(Invitation.id).where(
@@ -224,7 +247,8 @@ def update_invitation(
     *, session: Session, invitation: Invitation, data: InvitationUpdate
 ) -> Invitation:
     """Change the role, voting right or seat of an invitation."""
-    invitation.sqlmodel_update(data.model_dump(exclude_unset=True))
+    _require_open_for(session, invitation)
+    invitation.sqlmodel_update(_given(data))
     session.add(invitation)
     session.commit()
     return invitation
@@ -232,8 +256,15 @@ def update_invitation(
 
 def remove_invitation(*, session: Session, invitation: Invitation) -> None:
     """Withdraw an invitation."""
+    _require_open_for(session, invitation)
     session.delete(invitation)
     session.commit()
+
+
+def _require_open_for(session: Session, invitation: Invitation) -> None:
+    meeting = session.get(Meeting, invitation.meeting_id)
+    assert meeting is not None
+    require_invitations_open(meeting)
 
 
 def reply_to_invitation(

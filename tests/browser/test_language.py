@@ -25,7 +25,7 @@ def expect_language(page: Page, lang: str, heading: str) -> None:
 
 def expect_room_in(page: Page, lang: str, agenda: str, documents: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", lang)
-    expect(page.locator("#agenda-title")).to_have_text(agenda)
+    expect(page.locator("#agenda-heading")).to_have_text(agenda)
     expect(page.locator("#documents-title")).to_have_text(documents)
     expect(page.locator(".langs [aria-current]")).to_have_text(
         {"vi": "Tiếng Việt", "en": "English"}[lang]

@@ -3,8 +3,9 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
-from meetings import access, control, scheduling
+from meetings import access, control, invitations, scheduling
 from meetings.calendar import meeting_ics
 from meetings.errors import InvitationNotFoundError
 from models import (
@@ -21,6 +22,7 @@ from models import (
     MeetingStatusChange,
     MeetingUpdate,
 )
+from models.meeting import InvitationBulk
 from models.pagination import Page
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep, StaffUser
 
@@ -150,6 +152,29 @@ def invite(
     """Invite a person (409 when already invited)."""
     invitation = scheduling.invite(session=session, meeting=meeting, data=data)
     return InvitationPublic.model_validate(invitation)
+
+
+class SkippedPublic(BaseModel):
+    person_id: int
+    reason: invitations.Skip
+
+
+class InviteManyResult(BaseModel):
+    invited: list[InvitationPublic]
+    skipped: list[SkippedPublic]
+
+
+@router.post("/meetings/{meeting_id}/invitations/bulk")
+def invite_many(
+    data: InvitationBulk, meeting: ManagedMeetingDep, session: SessionDep
+) -> InviteManyResult:
+    """Invite several people (person_ids), a whole unit (unit_id), or both, with one role and
+    voting right; those already invited and inactive people are skipped, and listed."""
+    report = invitations.invite_many(session=session, meeting=meeting, data=data)
+    return InviteManyResult(
+        invited=[InvitationPublic.model_validate(each) for each in report.invited],
+        skipped=[SkippedPublic(person_id=s.person_id, reason=s.reason) for s in report.skipped],
+    )
 
 
 @router.post("/meetings/{meeting_id}/invitations/reply")

@@ -2,13 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel
 
 from meetings import people
 from meetings.errors import InvalidDataError
 from models import OrgUnitCreate, OrgUnitPublic, PersonCreate, PersonPublic, PersonUpdate
 from models.pagination import Page
+from models.person import PasswordReset
+from web.auth import SESSION_COOKIE, token_hash
 from web.deps import SessionDep, StaffUser
 
 router = APIRouter(tags=["people"])
@@ -41,15 +43,49 @@ def get_person(person_id: int, session: SessionDep, _staff: StaffUser) -> Person
     return PersonPublic.model_validate(people.get_person(session=session, person_id=person_id))
 
 
+def caller_session(request: Request) -> str | None:
+    """The token hash of the caller's own login session: it survives a password change."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return token_hash(token) if token else None
+
+
 @router.patch("/people/{person_id}")
 def update_person(
-    person_id: int, data: PersonUpdate, session: SessionDep, _staff: StaffUser
+    person_id: int, data: PersonUpdate, request: Request, session: SessionDep, staff: StaffUser
 ) -> PersonPublic:
-    """Change a person."""
+    """Change a person; deactivating them (never oneself) or a new password ends their login
+    sessions; only an administrator changes an administrator's account."""
     person = people.get_person(session=session, person_id=person_id)
-    return PersonPublic.model_validate(
-        people.update_person(session=session, person=person, data=data)
+    changed = people.update_person(
+        session=session,
+        person=person,
+        data=data,
+        actor=staff,
+        keep_session=caller_session(request),
     )
+    return PersonPublic.model_validate(changed)
+
+
+class PasswordResetResult(BaseModel):
+    # The generated password, shown this once; None when the caller chose the password.
+    generated_password: str | None
+
+
+@router.post("/people/{person_id}/password")
+def reset_password(
+    person_id: int, data: PasswordReset, request: Request, session: SessionDep, staff: StaffUser
+) -> PasswordResetResult:
+    """Set a new password (the one given, else a generated one) and end the person's other
+    login sessions."""
+    person = people.get_person(session=session, person_id=person_id)
+    password = people.reset_password(
+        session=session,
+        person=person,
+        data=data,
+        actor=staff,
+        keep_session=caller_session(request),
+    )
+    return PasswordResetResult(generated_password=None if data.password else password)
 
 
 class ImportResult(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from meetings import scheduling, views
+from meetings import lifecycle, people, scheduling, views
 from meetings.errors import InvalidDataError, PersonNotFoundError
 from models import Meeting, MeetingStatus, Person
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
@@ -43,11 +43,16 @@ def render_editor(
     """The editor page; errors and values are keyed by the form they belong to."""
     state: AppState = request.app.state.hop
     data = views.editor_data(session=session, meeting=meeting, viewer=viewer)
+    units = people.list_units(session=session)
     context = {
         "meeting": meeting,
         "data": data,
         "names": {person.id: person.full_name for person in data.people},
         "items": {item.id: item for item in data.agenda},
+        "units": units,
+        "unit_names": {unit.id: unit.name for unit in units},
+        "invitations_open": not lifecycle.is_over(meeting),
+        "invite_counts": invite_counts(request),
         "errors": errors or {},
         "values": {"details": meeting_values(meeting), **(values or {})},
         "max_upload_bytes": state.settings.max_upload_bytes,
@@ -57,6 +62,23 @@ def render_editor(
         ),
     }
     return render(request, "pages/editor.html", context, status=status)
+
+
+# The flash keys after inviting several people; the counts come with them (INVITE_COUNTS).
+INVITED_MANY = ("invited_many", "invited_some", "invited_none")
+INVITE_COUNTS = ("invited", "skipped")
+
+
+def invite_counts(request: Request) -> dict[str, int] | None:
+    """How many were invited and skipped, from the address the invitation form went back to
+    (a flash message carries no numbers); None on any other visit, or when not numbers."""
+    query = request.query_params
+    if query.get("msg") not in INVITED_MANY:
+        return None
+    values = [query.get(name, "") for name in INVITE_COUNTS]
+    if not all(value.isascii() and value.isdigit() and len(value) <= 6 for value in values):
+        return None
+    return {name: int(value) for name, value in zip(INVITE_COUNTS, values, strict=True)}
 
 
 def back(meeting: Meeting, msg: str, section: str) -> Response:

@@ -1,4 +1,4 @@
-"""The meeting editor's agenda and invitations: add, reorder, remove."""
+"""The meeting editor's agenda: add, edit, reorder, remove (invitations: editor_invitations)."""
 
 from typing import Annotated, Literal
 
@@ -6,13 +6,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from meetings import scheduling
-from meetings.errors import AlreadyInvitedError, PersonNotFoundError
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
-from web.pages import forms
+from web.pages import editor_invitations, forms
 from web.pages.editor import back, render_editor
-from web.pages.forms import AgendaForm, FieldErrors, FormError, InvitationForm
+from web.pages.forms import AgendaForm, FormError
 
 router = APIRouter()
+# The invitation forms are the same editor's; web.pages.routes lists this module only.
+router.include_router(editor_invitations.router)
 
 
 @router.post("/meetings/{meeting_id}/agenda", response_class=HTMLResponse)
@@ -39,6 +40,34 @@ def add_item(
     return back(meeting, "item_added", "agenda")
 
 
+@router.post("/meetings/{meeting_id}/agenda/{item_id}/edit", response_class=HTMLResponse)
+def edit_item(
+    item_id: int,
+    request: Request,
+    meeting: ManagedMeetingDep,
+    session: SessionDep,
+    person: CurrentUser,
+    form: Annotated[AgendaForm, Form()],
+) -> Response:
+    item = scheduling.get_agenda_item(session=session, meeting=meeting, item_id=item_id)
+    try:
+        data = forms.agenda_update(form)
+    except FormError as error:
+        # The item's own form opens again with what was typed and a message per field.
+        key = f"item-{item_id}"
+        return render_editor(
+            request,
+            session,
+            meeting,
+            person,
+            errors={key: error.errors},
+            values={key: form.model_dump()},
+            status=422,
+        )
+    scheduling.update_agenda_item(session=session, item=item, data=data)
+    return back(meeting, "item_saved", f"item-{item_id}")
+
+
 @router.post("/meetings/{meeting_id}/agenda/{item_id}/move")
 def move_item(
     item_id: int,
@@ -56,44 +85,3 @@ def delete_item(item_id: int, meeting: ManagedMeetingDep, session: SessionDep) -
     item = scheduling.get_agenda_item(session=session, meeting=meeting, item_id=item_id)
     scheduling.delete_agenda_item(session=session, item=item)
     return back(meeting, "item_deleted", "agenda")
-
-
-@router.post("/meetings/{meeting_id}/invitations", response_class=HTMLResponse)
-def add_invitation(
-    request: Request,
-    meeting: ManagedMeetingDep,
-    session: SessionDep,
-    person: CurrentUser,
-    form: Annotated[InvitationForm, Form()],
-) -> Response:
-    errors: FieldErrors
-    try:
-        scheduling.invite(session=session, meeting=meeting, data=forms.invitation_create(form))
-    except FormError as error:
-        errors = error.errors
-    except AlreadyInvitedError as error:
-        errors = forms.hop_error_fields(error)
-    except PersonNotFoundError:
-        errors = {"person_id": forms.INVALID}
-    else:
-        return back(meeting, "invited", "invitations")
-    return render_editor(
-        request,
-        session,
-        meeting,
-        person,
-        errors={"invitation": errors},
-        values={"invitation": form.model_dump()},
-        status=422,
-    )
-
-
-@router.post("/meetings/{meeting_id}/invitations/{invitation_id}/delete")
-def remove_invitation(
-    invitation_id: int, meeting: ManagedMeetingDep, session: SessionDep
-) -> Response:
-    invitation = scheduling.get_invitation(
-        session=session, meeting=meeting, invitation_id=invitation_id
-    )
-    scheduling.remove_invitation(session=session, invitation=invitation)
-    return back(meeting, "uninvited", "invitations")

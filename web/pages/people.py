@@ -1,4 +1,5 @@
-"""The people page (secretariat): search, pages, a form to add one, and a CSV import."""
+"""The people page (secretariat): search, pages, a form to add one, and a CSV import; each
+person's own page (web.pages.person) changes their account."""
 
 import math
 from typing import Annotated, Any
@@ -11,11 +12,13 @@ from meetings import people
 from meetings.people import ImportReport
 from web.api.people import read_csv_upload
 from web.deps import SessionDep, StaffUser
-from web.pages import forms
+from web.pages import forms, person
 from web.pages.forms import FieldErrors, FormError, PersonForm
 from web.pages.render import redirect, render
 
 router = APIRouter()
+# One person's page is the directory's; web.pages.routes lists this module only.
+router.include_router(person.router)
 PAGE_SIZE = 25
 
 
