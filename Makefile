@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml Makefile $(wildcard package-lock.json)
 run: install
 	@$(HOP) migrate
 	@$(HOP) demo --if-empty --url http://$(HOST):$(PORT)
+	@$(HOP) reindex
 	@$(HOP) serve --host $(HOST) --port $(PORT)
 
 lint: install

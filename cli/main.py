@@ -8,6 +8,7 @@ from cli import archive as cli_archive
 from cli import audit as cli_audit
 from cli import faces as cli_faces
 from cli import mail as cli_mail
+from cli import search as cli_search
 from cli.db import database
 from web.settings import get_settings
 
@@ -107,6 +108,7 @@ cli_faces.register(app)  # enroll, purge-faces, eval-faces, kiosk
 cli_mail.register(app)  # remind
 cli_audit.register(app)  # audit verify, audit list
 cli_archive.register(app)  # archive export, archive import
+cli_search.register(app)  # reindex
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from models.ballot import (
     SecretChoice,
     SecretVoter,
 )
+from models.doctext import DocumentPageText, DocumentText, TextStatus
 from models.document import (
     Blob,
     Document,
@@ -129,6 +130,9 @@ __all__ = [
     "DocumentStatus",
     "DocumentUpdate",
     "DocumentVersion",
+    "DocumentPageText",
+    "DocumentText",
+    "TextStatus",
     "Invitation",
     "InvitationCreate",
     "InvitationPublic",

@@ -23,6 +23,7 @@ from web.api import minutes as minutes_api
 from web.api import people as people_api
 from web.api import polls as polls_api
 from web.api import reports as reports_api
+from web.api import search as search_api
 from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
 from web.docs import install_docs
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         meetings_api,
         mail_api,
         documents_api,
+        search_api,
         polls_api,
         minutes_api,
         reports_api,

@@ -4,7 +4,7 @@ import unicodedata
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from meetings import access
@@ -12,6 +12,7 @@ from meetings import documents as docs
 from meetings.errors import NotAllowedError
 from models import Document, DocumentPublic, DocumentUpdate, Meeting, Person, VersionPublic
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep, StateDep
+from web.doc_indexing import schedule_indexing
 
 router = APIRouter(tags=["documents"])
 
@@ -32,6 +33,7 @@ def upload_document(
     person: CurrentUser,
     file: Annotated[UploadFile, File()],
     title: Annotated[str, Form(min_length=1, max_length=300)],
+    background: BackgroundTasks,
     agenda_item_id: Annotated[int | None, Form()] = None,
 ) -> DocumentPublic:
     """Upload a new document (draft); its type is read from the content."""
@@ -45,6 +47,7 @@ def upload_document(
         uploader=person,
         agenda_item_id=agenda_item_id,
     )
+    schedule_indexing(background, state, session, document)
     return docs.describe_for(session=session, document=document, viewer=person)
 
 
@@ -81,6 +84,7 @@ def upload_version(
     state: StateDep,
     person: CurrentUser,
     file: Annotated[UploadFile, File()],
+    background: BackgroundTasks,
 ) -> DocumentPublic:
     """Upload a new version; invitees see the document as updated."""
     document = _managed_document(session, document_id, person)
@@ -92,6 +96,7 @@ def upload_version(
         filename=file.filename,
         uploader=person,
     )
+    schedule_indexing(background, state, session, document)
     return docs.describe_for(session=session, document=document, viewer=person)
 
 

@@ -5,7 +5,7 @@ a progress bar; these routes are what the forms post to without it."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from core.errors import HopError
@@ -14,6 +14,7 @@ from meetings import views
 from meetings.errors import AgendaItemNotFoundError
 from models import Meeting, Person
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep, StateDep
+from web.doc_indexing import schedule_indexing
 from web.pages import forms
 from web.pages.editor import back, render_editor
 
@@ -54,11 +55,12 @@ def upload(
     state: StateDep,
     person: CurrentUser,
     file: Annotated[UploadFile, File()],
+    background: BackgroundTasks,
     title: Annotated[str, Form(max_length=300)] = "",
     agenda_item_id: Annotated[int | None, Form()] = None,
 ) -> Response:
     try:
-        docs.add_document(
+        document = docs.add_document(
             session=session,
             uploads=state.uploads,
             meeting=meeting,
@@ -71,6 +73,7 @@ def upload(
     except HopError as error:
         values = {"title": title, "agenda_item_id": str(agenda_item_id or "")}
         return _upload_failed(request, session, meeting, person, "upload", error, values)
+    schedule_indexing(background, state, session, document)
     return back(meeting, "uploaded", "documents")
 
 
@@ -83,6 +86,7 @@ def upload_version(
     state: StateDep,
     person: CurrentUser,
     file: Annotated[UploadFile, File()],
+    background: BackgroundTasks,
 ) -> Response:
     document = views.get_meeting_document(
         session=session, meeting=meeting, document_id=document_id, viewer=person
@@ -99,6 +103,7 @@ def upload_version(
     except HopError as error:
         form_name = f"version-{document_id}"
         return _upload_failed(request, session, meeting, person, form_name, error, {})
+    schedule_indexing(background, state, session, document)
     return back(meeting, "version_uploaded", f"document-{document_id}")
 
 

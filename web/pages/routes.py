@@ -23,6 +23,7 @@ from web.pages import (
     polls,
     projector,
     room,
+    room_search,
     speakers,
 )
 
@@ -39,6 +40,7 @@ for module in (
     my,
     my_faces,
     room,
+    room_search,
     polls,
     minutes,
     speakers,
