@@ -1,6 +1,7 @@
 """Staff actions benchmark: how long each action of the pages takes with screens connected.
 
-    .venv/bin/python -m bench.pages [--repeat 30] [--sockets 0,50] [--fetch] [--quick]
+    .venv/bin/python -m bench.pages [--repeat 30] [--sockets 0,50] [--fetch [--spread MS]]
+                                    [--quick]
 
 A fresh migrated database (SQLite, or --database postgresql) with a secretariat login, a
 meeting in progress with an agenda, delegates invited with a voting right (enough of them
@@ -9,8 +10,10 @@ server process. For each number of connected screens (delegates' meeting websock
 client process that reads every message), the secretariat repeats each action through the
 pages as a browser posts them (form posts with the CSRF token; the 303 is not followed): draft
 a poll, open it, close it, check a delegate in and out at the desk, publish a document, set
-the current item. With --fetch each screen also fetches again the fragment its room page
-fetches on that event (live.js's data-live-on), as a tablet's browser does.
+the current item. With --fetch each screen also fetches again the fragments its room page
+fetches on that event (live.js's data-live-on), as a tablet's browser does: after a random
+wait of 0 to --spread ms (1500, as live.js), one fetch for the events of that wait, and one
+more right after for an event that comes while the fetch is in flight (--spread 0: at once).
 Measured: the response time of each post, p50/p95/max per action and number of sockets.
 A table, then as the last line one JSON object. Traffic goes to 127.0.0.1 only.
 """
@@ -21,6 +24,7 @@ import io
 import json
 import multiprocessing
 import os
+import random
 import re
 import sys
 import tempfile
@@ -54,6 +58,7 @@ ACTIONS = (
     "set_current_item",
 )
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_bench_pages"
+SPREAD_MS = 1500  # live.js: a fragment waits a random 0 to 1.5 s after an event to fetch
 TARGET_P95_MS = 200.0
 SPARE_DELEGATES = 5  # invited, not checked in: the desk checks them in and out
 
@@ -142,23 +147,73 @@ def _populate(session: Any, database_url: str, screens: int) -> Scene:
 
 # What a delegate's room page re-fetches on each event (data-live-on in room.html).
 ROOM_FRAGMENTS = {
-    "ballot": ("poll.opened", "poll.closed", "poll.published", "poll.cancelled"),
+    "ballot": ("poll.opened", "poll.closed", "poll.cancelled"),
+    "results": ("poll.closed", "poll.published"),
     "fragments/documents": ("document.published", "document.updated", "document.added"),
     "speakers": ("speakers_changed", "meeting.current_item", "meeting.status"),
     "fragments/agenda": ("agenda.changed",),
 }
+WANTED = {
+    kind: [part for part, kinds in ROOM_FRAGMENTS.items() if kind in kinds]
+    for kind in {kind for kinds in ROOM_FRAGMENTS.values() for kind in kinds}
+}
+
+
+class Fragments:
+    """One tablet's fragments, fetched again as live.js schedules them: a random wait after
+    an event, one fetch for the events of that wait, one more at once for an event that came
+    during a fetch."""
+
+    def __init__(self, http: httpx.AsyncClient, path: str, token: str, spread: float) -> None:
+        self.http, self.path, self.spread = http, path, spread
+        self.cookies = {"hop_session": token}
+        self.planned: set[str] = set()
+        self.busy: set[str] = set()
+        self.again: set[str] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.fetched = 0
+
+    def changed(self, part: str, *, at_once: bool = False) -> None:
+        if part in self.planned:
+            return  # the fetch to come sees this change too
+        if part in self.busy:
+            self.again.add(part)  # the answer in flight may predate it
+            return
+        self.planned.add(part)
+        task = asyncio.create_task(self._fetch(part, 0.0 if at_once else self.spread))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _fetch(self, part: str, spread: float) -> None:
+        await asyncio.sleep(random.uniform(0, spread))
+        self.planned.discard(part)
+        self.busy.add(part)
+        self.fetched += 1
+        try:
+            await self.http.get(f"{self.path}/{part}", cookies=self.cookies)
+        finally:
+            self.busy.discard(part)
+            if part in self.again:
+                self.again.discard(part)
+                self.changed(part, at_once=True)
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
 async def _hold(
-    conn: Connection, port: int, meeting_id: int, tokens: list[str], fetch: bool
+    conn: Connection, port: int, meeting_id: int, tokens: list[str], spread: float | None
 ) -> None:
+    """Hold the tablets' sockets; `spread` (seconds) when they fetch their fragments too."""
     from websockets.asyncio.client import connect
 
     url = f"ws://127.0.0.1:{port}/ws/meetings/{meeting_id}"
     origin = f"http://127.0.0.1:{port}"
     received = [0]
-    wanted = {kind: part for part, kinds in ROOM_FRAGMENTS.items() for kind in kinds}
     http = httpx.AsyncClient(base_url=origin, timeout=60)
+    tablets: list[Fragments] = []
 
     async def open_one(token: str) -> Any:
         socket_ = await connect(
@@ -174,12 +229,13 @@ async def _hold(
         return socket_
 
     async def read(socket_: Any, token: str) -> None:
-        cookies = {"hop_session": token}
+        fragments = Fragments(http, f"/room/{meeting_id}", token, spread or 0.0)
+        tablets.append(fragments)
         async for text in socket_:
             received[0] += 1
-            part = wanted.get(json.loads(text).get("type")) if fetch else None
-            if part is not None:  # as live.js: the page's fragment, fetched again
-                await http.get(f"/room/{meeting_id}/{part}", cookies=cookies)
+            kind = json.loads(text).get("type")
+            for part in WANTED.get(kind, []) if spread is not None else []:
+                fragments.changed(part)  # as live.js: the page's fragments, fetched again
 
     sockets = [await open_one(token) for token in tokens]
     readers = [
@@ -190,16 +246,17 @@ async def _hold(
     await asyncio.get_running_loop().run_in_executor(None, conn.recv)
     await asyncio.gather(*(socket_.close() for socket_ in sockets), return_exceptions=True)
     await asyncio.gather(*readers, return_exceptions=True)
+    await asyncio.gather(*(tablet.stop() for tablet in tablets))
     await http.aclose()
-    conn.send(received[0])
+    conn.send((received[0], sum(tablet.fetched for tablet in tablets)))
 
 
 def screens_main(
-    conn: Connection, port: int, meeting_id: int, tokens: list[str], fetch: bool
+    conn: Connection, port: int, meeting_id: int, tokens: list[str], spread: float | None
 ) -> None:
     raise_nofile()
     try:
-        asyncio.run(_hold(conn, port, meeting_id, tokens, fetch))
+        asyncio.run(_hold(conn, port, meeting_id, tokens, spread))
     except Exception as error:  # report, so that the parent does not wait for ever
         conn.send(f"error: {error!r}")
     finally:
@@ -209,9 +266,10 @@ def screens_main(
 class Screens:
     """Delegates' tablets connected to the meeting for as long as the block runs."""
 
-    def __init__(self, port: int, scene: Scene, count: int, *, fetch: bool = False) -> None:
-        self.port, self.scene, self.count, self.fetch = port, scene, count, fetch
-        self.received = 0
+    def __init__(self, port: int, scene: Scene, count: int, *, spread: float | None = None) -> None:
+        """`spread`: the screens fetch their fragments, within that many seconds of an event."""
+        self.port, self.scene, self.count, self.spread = port, scene, count, spread
+        self.received, self.fetched = 0, 0
 
     def __enter__(self) -> "Screens":
         if not self.count:
@@ -220,7 +278,8 @@ class Screens:
         self.pipe, child = context.Pipe()
         tokens = self.scene.screens[: self.count]
         self.process = context.Process(
-            target=screens_main, args=(child, self.port, self.scene.meeting_id, tokens, self.fetch)
+            target=screens_main,
+            args=(child, self.port, self.scene.meeting_id, tokens, self.spread),
         )
         self.process.start()
         answer = self.pipe.recv() if self.pipe.poll(120) else "error: no answer"
@@ -233,7 +292,8 @@ class Screens:
             return
         self.pipe.send("close")
         answer = self.pipe.recv() if self.pipe.poll(60) else 0
-        self.received = answer if isinstance(answer, int) else 0
+        if isinstance(answer, tuple):
+            self.received, self.fetched = answer
         self.process.join(10)
 
 
@@ -340,17 +400,19 @@ def summarise(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
 
 def measure(
     desk: Desk, port: int, scene: Scene, sockets: int, documents: list[int], args: Any
-) -> tuple[dict[str, dict[str, float]], int]:
-    """Every action args.repeat times with this many screens connected; figures, messages."""
+) -> tuple[dict[str, dict[str, float]], tuple[int, int]]:
+    """Every action args.repeat times with this many screens connected; figures, and the
+    messages the screens received and the fragments they fetched."""
     samples: dict[str, list[float]] = {action: [] for action in ACTIONS}
-    with Screens(port, scene, sockets, fetch=args.fetch) as screens:
+    spread = args.spread / 1000 if args.fetch else None
+    with Screens(port, scene, sockets, spread=spread) as screens:
         for n in range(args.warmup + args.repeat):
             times = desk.round(documents.pop(), args.gap)
             if n >= args.warmup:
                 for action, value in times.items():
                     samples[action].append(value)
         time.sleep(0.5)  # the last events reach the screens before they go
-    return summarise(samples), screens.received
+    return summarise(samples), (screens.received, screens.fetched)
 
 
 def run(args: argparse.Namespace, counts: list[int], note: Callable[[str], None]) -> dict:
@@ -373,8 +435,14 @@ def run(args: argparse.Namespace, counts: list[int], note: Callable[[str], None]
             documents = desk.upload_documents(rounds * len(counts))
             for count in counts:
                 note(f"{count} sockets: {rounds} rounds…")
-                figures, received = measure(desk, server.port, scene, count, documents, args)
-                results[str(count)] = {"actions": figures, "messages": received}
+                figures, (received, fetched) = measure(
+                    desk, server.port, scene, count, documents, args
+                )
+                results[str(count)] = {
+                    "actions": figures,
+                    "messages": received,
+                    "fetches": fetched,
+                }
             desk.close()
         finally:
             server.stop()
@@ -392,6 +460,8 @@ def table(results: dict[str, Any]) -> str:
             verdict = f"{'≤' if met else '>'} {TARGET_P95_MS:.0f} ms"
             figures = "".join(f"{cells[key]:>9}" for key in ("p50_ms", "p95_ms", "max_ms"))
             lines.append(f"{action:<18}{count:>8}{figures}  {verdict}")
+    fetches = ", ".join(f"{count}: {row['fetches']}" for count, row in results.items())
+    lines.append(f"fragments fetched by the screens (--fetch), per socket count: {fetches}")
     messages = ", ".join(f"{count}: {row['messages']}" for count, row in results.items())
     lines.append(f"messages received by the screens, per socket count: {messages}")
     return "\n".join(lines)
@@ -408,6 +478,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--pg-url", default=PG_URL, help="the PostgreSQL database made and dropped here")
     add("--redis-url", default="", help="share events over this Redis (default: in-process)")
     add("--fetch", action="store_true", help="screens re-fetch their fragments, as live.js")
+    add("--spread", type=float, default=SPREAD_MS, help="--fetch within this many ms (1500)")
     add("--quick", action="store_true", help="3 rounds, 0 and 5 sockets (a smoke run)")
     add("--keep-log", action="store_true", help="print the server's log at the end")
     args = parser.parse_args(argv)

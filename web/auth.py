@@ -133,13 +133,26 @@ def require_device_for_meeting(
     detail: str = "A valid device token is required",
 ) -> DeviceToken:
     """device_for_meeting for HTTP: `status_code` without a valid token, 404 for a meeting the
-    device may not open (so that a token never tells which meetings exist)."""
+    device may not open (so that a token never tells which meetings exist). A 401 (with
+    `detail`) is the API's; any other status is a screen's page: screen_refused."""
     try:
         return device_for_meeting(session, token, meeting_id, kind)
     except DeviceRefusedError as refused:
+        if refused.token and status_code != 401:
+            raise screen_refused(status_code) from None
         if refused.token:
             raise HTTPException(status_code=status_code, detail=detail) from None
         raise HTTPException(status_code=404, detail=str(refused)) from None
+
+
+def screen_refused(status_code: int = 403) -> HTTPException:
+    """What a hall screen's page (projector, kiosk) says when its token is unknown, of the
+    wrong kind or revoked: what to do, since a screen cannot log in (never the login form)."""
+    return HTTPException(
+        status_code=status_code,
+        detail="The link of this screen is not valid or was revoked. "
+        "Ask the secretariat to pair the screen again from the Devices page.",
+    )
 
 
 def client_address(request: Request) -> str:

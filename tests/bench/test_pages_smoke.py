@@ -35,3 +35,5 @@ def test_a_quick_run_times_every_action_with_0_and_5_screens() -> None:
             assert 0 < cells["p50_ms"] <= cells["p95_ms"] <= cells["max_ms"]
     received = lines[-2].rsplit("5: ", 1)[1]
     assert int(received) > 0, lines[-2]
+    fetched = lines[-3].rsplit("5: ", 1)[1]  # as live.js, after its random wait
+    assert int(fetched) > 0, lines[-3]

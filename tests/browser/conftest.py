@@ -5,7 +5,6 @@ Playwright's sync API (never `playwright install`)."""
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,10 @@ from tests.browser.helpers import (
     CHROMIUM_ARGS,
     DESKTOP,
     PASSWORD,
-    ROOT,
     SECRET_KEY,
     NewContext,
     Server,
+    hop,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -74,19 +73,13 @@ def server_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> d
     return hop_env(database_url, data_dir, secret_key=SECRET_KEY, HOP_DEFAULT_LANGUAGE="vi")
 
 
-def _hop(env: dict[str, str], *args: str) -> None:
-    command = [sys.executable, "-c", "from cli.main import main; main()", *args]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"hop {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-
-
 @pytest.fixture(scope="session")
 def server(
     server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """The migrated database with the demo, served until the end of the session."""
-    _hop(server_env, "migrate")
-    _hop(server_env, "demo", "--password", PASSWORD)
+    hop(server_env, "migrate")
+    hop(server_env, "demo", "--password", PASSWORD)
     log = tmp_path_factory.mktemp("browser-log") / "server.log"
     running = Server(server_env, free_port(), log)
     running.start()

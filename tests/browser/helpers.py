@@ -2,6 +2,8 @@
 and the secretariat's API calls."""
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +34,13 @@ class Server(BenchServer):
     def start(self) -> None:
         super().start()
         self.wait_ready()
+
+
+def hop(env: dict[str, str], *args: str) -> None:
+    """Run a `hop` command (migrate, demo, create-user…) against a test server's database."""
+    command = [sys.executable, "-c", "from cli.main import main; main()", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"hop {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
 
 def pdf_bytes(text: str) -> bytes:

@@ -238,9 +238,9 @@ def test_a_proxy_holder_gets_a_second_ballot(client: TestClient, session: Sessio
 def test_the_projector_shows_progress_then_the_result(
     client: TestClient, session: Session, room: Room
 ) -> None:
-    url = f"/projector/{room.meeting.id}/poll"
+    url = f"/projector/{room.meeting.id}/focus"
     as_browser(client, room.chair)
-    assert "No vote in progress" in client.get(f"{url}?lang=en").text
+    assert "The meeting is in progress." in client.get(f"{url}?lang=en").text
     poll = room.open(title="Thông qua dự toán")
     room.cast(poll, room.delegates[0], choice="yes")
     live = client.get(url).text
@@ -252,8 +252,9 @@ def test_the_projector_shows_progress_then_the_result(
         room.cast(poll, delegate, choice="yes")
     room.cast(poll, room.delegates[3], choice="no")
     polls.close_poll(session=session, poll=poll)
-    closed = client.get(url).text
-    assert "Được thông qua" not in closed  # not before it is published
+    closed = client.get(f"{url}?lang=en").text
+    assert "Adopted" not in closed  # not before it is published
+    assert "the result will be announced shortly" in closed
     polls.publish_poll(session=session, poll=poll)
     published = client.get(f"{url}?lang=en").text
     assert "Adopted" in published

@@ -18,7 +18,10 @@ def test_projector_opens_with_its_device_token(client: TestClient, session: Sess
     assert page.status_code == 200
     assert "Kỳ họp trên máy chiếu" in page.text
     assert f'data-live-token="{token}"' in page.text
-    assert "Khai mạc" in client.get(f"/projector/{meeting.id}/agenda?token={token}").text
+    assert f'data-live-fragment="/projector/{meeting.id}/focus?token={token}"' in page.text
+    focus = client.get(f"/projector/{meeting.id}/focus?token={token}").text
+    assert 'data-focus="status"' in focus
+    assert "Cuộc họp chưa bắt đầu." in focus
 
 
 def test_projector_shows_the_current_item(client: TestClient, session: Session) -> None:
@@ -31,8 +34,9 @@ def test_projector_shows_the_current_item(client: TestClient, session: Session) 
     set_current_item(session, meeting=meeting, item_id=item.id)
     login(client, clerk)
     page = client.get(f"/projector/{meeting.id}?lang=en")
-    assert 'class="current"' in page.text
-    assert "Now" in page.text
+    assert 'data-focus="item"' in page.text
+    assert "Now discussing" in page.text
+    assert "Khai mạc" in page.text
 
 
 def test_projector_refuses_wrong_or_missing_tokens(client: TestClient, session: Session) -> None:
@@ -45,11 +49,10 @@ def test_projector_refuses_wrong_or_missing_tokens(client: TestClient, session: 
     fresh = issue_projector(client, other.id)
     client.cookies.clear()
     anonymous = client.get(f"/projector/{meeting.id}", follow_redirects=False)
-    assert anonymous.status_code == 303
+    assert anonymous.status_code == 303  # no token at all: staff log in
     assert client.get(f"/projector/{meeting.id}?token={fresh['token']}").status_code == 404
+    # A bad or revoked token: a page that says so (tests/web/test_screens_fit.py), not a login.
     revoked = client.get(f"/projector/{other.id}?token={issued['token']}", follow_redirects=False)
-    assert revoked.status_code == 303
-    assert (
-        client.get(f"/projector/{other.id}?token=nonsense", follow_redirects=False).status_code
-        == 303
-    )
+    assert revoked.status_code == 403
+    nonsense = client.get(f"/projector/{other.id}?token=nonsense", follow_redirects=False)
+    assert nonsense.status_code == 403

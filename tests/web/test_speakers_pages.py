@@ -147,8 +147,9 @@ def test_the_projector_shows_the_speaker_and_a_timer(
     token = issue_projector(client, room.meeting.id)["token"]
     client.cookies.clear()
     page = client.get(f"/projector/{room.meeting.id}?token={token}&lang=en").text
-    assert f"/projector/{room.meeting.id}/speakers?token={token}" in page
-    fragment = client.get(f"/projector/{room.meeting.id}/speakers?token={token}&lang=en").text
+    assert f"/projector/{room.meeting.id}/focus?token={token}" in page
+    fragment = client.get(f"/projector/{room.meeting.id}/focus?token={token}&lang=en").text
+    assert 'data-focus="speaker"' in fragment
     assert room.delegates[0].full_name in fragment
     assert 'data-timer-from="' in fragment
     assert 'data-timer-limit="90"' in fragment

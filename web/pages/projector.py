@@ -1,45 +1,40 @@
-"""The hall projector: current agenda item, attendance, poll progress and results, all live."""
+"""The hall projector: a compact header (title, time, status, attendance) over one focus, the
+vote, the speaker, the current item or the result (web.pages.projector_focus), all live."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
-from meetings import scheduling
+from models.base import utcnow
 from web.deps import SessionDep
+from web.pages.projector_focus import focus_context
 from web.pages.render import render
-from web.pages.screens import ScreenDep
+from web.pages.screens import ScreenDep, find_screen
 from web.realtime.attendance import attendance_summary
 
 router = APIRouter()
 
 
-def _context(request: Request, screen: ScreenDep, session: SessionDep) -> dict[str, object]:
-    agenda = scheduling.list_agenda(session=session, meeting=screen.meeting)
-    current = next((item for item in agenda if item.id == screen.meeting.current_item_id), None)
-    fraction = request.app.state.hop.settings.meeting_quorum_fraction
-    attendance = attendance_summary(session, meeting=screen.meeting, fraction=fraction)
-    return {
-        "meeting": screen.meeting,
-        "agenda": agenda,
-        "current": current,
-        "token": screen.token,
-        "attendance": attendance,
-    }
-
-
 @router.get("/projector/{meeting_id}", response_class=HTMLResponse)
-def projector(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
-    return render(request, "pages/projector.html", _context(request, screen, session))
+def projector(
+    request: Request, session: SessionDep, meeting_id: Annotated[int, Path()]
+) -> HTMLResponse:
+    screen = find_screen(request, session, meeting_id)
+    if screen is None:  # a bad or revoked link: say so, in the site's language
+        return render(request, "pages/screen_refused.html", status=403)
+    fraction = request.app.state.hop.settings.meeting_quorum_fraction
+    context = {
+        **focus_context(session, screen.meeting, now=utcnow()),
+        "meeting": screen.meeting,
+        "token": screen.token,
+        "attendance": attendance_summary(session, meeting=screen.meeting, fraction=fraction),
+    }
+    return render(request, "pages/projector.html", context)
 
 
-@router.get("/projector/{meeting_id}/agenda", response_class=HTMLResponse)
-def projector_agenda(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
-    return render(request, "fragments/projector_agenda.html", _context(request, screen, session))
-
-
-@router.get("/projector/{meeting_id}/poll", response_class=HTMLResponse)
-def projector_poll(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
-    """The open poll's progress, then the published result with its verdict."""
-    from web.pages.poll_views import screen_poll
-
-    row = screen_poll(session=session, meeting=screen.meeting)
-    return render(request, "fragments/projector_poll.html", {"meeting": screen.meeting, "row": row})
+@router.get("/projector/{meeting_id}/focus", response_class=HTMLResponse)
+def projector_focus(request: Request, screen: ScreenDep, session: SessionDep) -> HTMLResponse:
+    """The focus alone, re-fetched by the live client on every event that may change it."""
+    context = {**focus_context(session, screen.meeting, now=utcnow()), "meeting": screen.meeting}
+    return render(request, "fragments/projector_focus.html", context)

@@ -1,5 +1,7 @@
-"""The meeting room (anyone who may see the meeting): agenda, documents and the reader."""
+"""The meeting room (anyone who may see the meeting): the current item, agenda, documents, the
+votes' results, and the reader."""
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -8,7 +10,9 @@ from sqlmodel import Session
 
 from meetings import access, scheduling, views
 from meetings import documents as docs
-from models import Meeting, Person
+from models import Meeting, Person, Poll, PollStatus
+from models.base import as_utc
+from voting import polls
 from web.deps import CurrentUser, MeetingDep, SessionDep
 from web.pages import speakers as speaker_pages
 from web.pages.render import render
@@ -25,6 +29,7 @@ def _room_context(meeting: Meeting, session: Session, person: Person) -> dict[st
     return {
         "meeting": meeting,
         "agenda": agenda,
+        "current": next((item for item in agenda if item.id == meeting.current_item_id), None),
         "groups": views.group_documents(agenda, documents),
         "invitation": access.find_invitation(session, meeting_id=meeting.id, person_id=person.id),
         "manages": access.can_manage(session, meeting=meeting, viewer=person),
@@ -39,8 +44,33 @@ def room(
     context = {
         **_room_context(meeting, session, person),
         **speaker_pages.room_context(session, meeting, person),
+        "results": ended_polls(session, meeting, person),
     }
     return render(request, "pages/room.html", context)
+
+
+def ended_polls(session: Session, meeting: Meeting, person: Person) -> list[Poll]:
+    """The meeting's votes that ended, as the viewer may see them (list_polls), newest first:
+    published with their result, or closed and waiting for it."""
+    ended = [
+        poll
+        for poll in polls.list_polls(session=session, meeting=meeting, viewer=person)
+        if poll.status in (PollStatus.closed, PollStatus.published)
+    ]
+    return sorted(ended, key=_ended_at, reverse=True)
+
+
+def _ended_at(poll: Poll) -> tuple[datetime, int]:
+    return as_utc(poll.published_at or poll.closed_at or poll.created_at), poll.id or 0
+
+
+@router.get("/room/{meeting_id}/results", response_class=HTMLResponse)
+def room_results(
+    request: Request, meeting: MeetingDep, session: SessionDep, person: CurrentUser
+) -> Response:
+    """The votes' results, re-fetched by the live client when a vote closes or is published."""
+    context = {"meeting": meeting, "results": ended_polls(session, meeting, person)}
+    return render(request, "fragments/room_results.html", context)
 
 
 @router.get("/room/{meeting_id}/fragments/{part}", response_class=HTMLResponse)

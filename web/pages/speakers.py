@@ -1,5 +1,6 @@
-"""Speaker queue pages: ask to speak in the room, run the queue from the console, the
-projector's speaker and timer; and the chair's start/close of the meeting.
+"""Speaker queue pages: ask to speak in the room, run the queue from the console (the
+projector's speaker and timer are part of its focus: web.pages.projector_focus); and the
+chair's start/close of the meeting.
 
 Each part is a fragment the live client re-fetches on `speakers_changed` (and when the current
 item or the meeting status changes), so every screen shows the same queue."""
@@ -21,7 +22,6 @@ from models.base import as_utc, utcnow
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep
 from web.pages.lifecycle_view import can
 from web.pages.render import FLASH, N_, redirect, render
-from web.pages.screens import ScreenDep
 
 router = APIRouter()
 Action = Literal["up", "down", "start", "end", "withdraw"]
@@ -198,10 +198,3 @@ def control(
 
 def _to_console(meeting: Meeting, msg: str, anchor: str) -> Response:
     return redirect(f"/meetings/{meeting.id}/polls", msg, anchor=anchor)
-
-
-@router.get("/projector/{meeting_id}/speakers", response_class=HTMLResponse)
-def projector_speakers(request: Request, screen: ScreenDep, session: SessionDep) -> Response:
-    """Who has the floor, with a running timer, and who speaks next."""
-    context = queue_context(session, screen.meeting)
-    return render(request, "fragments/projector_speakers.html", context)

@@ -4,15 +4,32 @@
 //   <body data-live-meeting="ID" [data-live-token="DEVICE TOKEN"]>   turns the client on
 //   data-live-fragment="URL" data-live-on="type type …"  re-fetch URL into the element on those
 //                                                        events (and after a snapshot)
-//   data-agenda-item="ID"                                gets class "current" when it is current
+//   data-live-expires="SECONDS" (inside a fragment)      re-fetch the fragment after SECONDS: what
+//                                                        it shows changes with time alone
+//   data-agenda-item="ID" [data-title="TITLE"]           gets class "current" and aria-current
+//                                                        when it is the current item
 //   data-live-field="status|current_title"               text set from meeting events, or from
 //                                                        data-label-VALUE / data-label-none
+//   data-live-show="NAME"                                hidden while field NAME is empty
 //   data-progress="SUBJECT" with children data-field="NAME"  absolute counts, never backwards
 //   data-live-class="PREFIX" (with data-live-field)       class PREFIX+VALUE follows the value
 //   data-timer-from="ISO" [data-timer-limit="SECONDS"] data-timer-now="SERVER ISO"
 //                                                        a clock ticking from ISO, or counting
 //                                                        down the limit (class "overrun" after)
+//   <body data-live-spread="MS">                         spread of fragment re-fetches (below)
+//   <body data-live-revoked="TITLE" data-live-revoked-detail="TEXT">  a device screen: when its
+//                                                        token is revoked (close code 4001) the
+//                                                        whole screen says so
 // Pages may also listen: document.addEventListener("hop:TYPE", e => e.detail).
+//
+// Fragment re-fetches are spread: after an event each fragment waits a random 0 to 1500 ms
+// (data-live-spread on <body>; 0 for a single screen such as the projector) before it asks the
+// server again, so that 50 tablets do not send their 50 requests in the same instant and a
+// staff member's next click does not queue behind them. Events for the same fragment within
+// that wait make one fetch; an event that comes while its fetch is in flight makes one more
+// right after it (the answer in flight may predate the event; few screens are mid-fetch at
+// that moment, and a part must not change late, under the person's hand). The page's first
+// snapshot fetches at once.
 (function () {
   "use strict";
   var body = document.body;
@@ -27,6 +44,10 @@
   var pingTimer = null;
   var progressVersions = {};
   var GRACE_MS = 3000;
+  var spreadAttr = body.getAttribute("data-live-spread");
+  var SPREAD_MS = spreadAttr === null || isNaN(Number(spreadAttr)) ? 1500 : Number(spreadAttr);
+  var snapshotSeen = false;
+  var currentItemId;  // undefined until the socket says (a snapshot or an event)
 
   function readSeq() {
     try {
@@ -85,12 +106,28 @@
     socket.onclose = function (event) {
       body.classList.remove("live-connected");
       clearInterval(pingTimer);
+      if (event.code === 4001 && body.hasAttribute("data-live-revoked")) return revoked();
       if (event.code === 1008 || event.code === 4001) {
         badge(true);  // refused or revoked: retrying will not help until the page reloads
         return;
       }
       scheduleReconnect();
     };
+  }
+
+  function revoked() {
+    // A device screen whose token was revoked: say so over the whole screen, in the page's
+    // language; it stays until someone pairs the screen again.
+    var notice = document.createElement("div");
+    notice.className = "screen-notice";
+    notice.setAttribute("role", "alert");
+    var title = document.createElement("h2");
+    title.textContent = body.getAttribute("data-live-revoked");
+    var detail = document.createElement("p");
+    detail.textContent = body.getAttribute("data-live-revoked-detail") || "";
+    notice.appendChild(title);
+    notice.appendChild(detail);
+    body.appendChild(notice);
   }
 
   function scheduleReconnect() {
@@ -121,6 +158,7 @@
   }
 
   function markCurrent(itemId, title) {
+    currentItemId = itemId;
     var items = document.querySelectorAll("[data-agenda-item]");
     for (var i = 0; i < items.length; i++) {
       var current = String(items[i].getAttribute("data-agenda-item")) === String(itemId);
@@ -142,6 +180,8 @@
       var prefix = fields[i].getAttribute("data-live-class");
       if (prefix && value) swapClass(fields[i], prefix, prefix + value);
     }
+    var shown = document.querySelectorAll('[data-live-show="' + name + '"]');
+    for (var j = 0; j < shown.length; j++) shown[j].hidden = value === null || value === "";
   }
 
   function swapClass(element, prefix, wanted) {
@@ -204,11 +244,30 @@
   }
 
   function refreshFragments(type) {
+    var first = type === "snapshot" && !snapshotSeen;
+    if (type === "snapshot") snapshotSeen = true;
     var parts = document.querySelectorAll("[data-live-fragment]");
     for (var i = 0; i < parts.length; i++) {
       var wanted = (parts[i].getAttribute("data-live-on") || "").split(/\s+/);
-      if (type === "snapshot" || wanted.indexOf(type) >= 0) fetchInto(parts[i]);
+      if (type === "snapshot" || wanted.indexOf(type) >= 0) {
+        schedule(parts[i], first ? 0 : Math.random() * SPREAD_MS);
+      }
     }
+  }
+
+  function schedule(element, delay) {
+    var state = stateOf(element);
+    if (state.timer) return;  // a fetch is planned: it will see this change too
+    if (state.busy) { state.again = true; return; }
+    state.timer = setTimeout(function () {
+      state.timer = null;
+      fetchInto(element);
+    }, delay);
+  }
+
+  function stateOf(element) {
+    if (!element.hopLive) element.hopLive = { timer: null, busy: false, again: false, expiry: null };
+    return element.hopLive;
   }
 
   function fetchInto(element) {
@@ -217,18 +276,45 @@
       element.setAttribute("data-live-stale", "1");
       return;
     }
+    var state = stateOf(element);
     var target = element.getAttribute("data-live-fragment");
     var headers = token ? { Authorization: "Bearer " + token } : {};
+    state.busy = true;
     fetch(target, { credentials: "same-origin", headers: headers })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html !== null) {
           element.innerHTML = html;
           element.removeAttribute("data-live-stale");
+          afterFragment(element);
           document.dispatchEvent(new CustomEvent("hop:fragment", { detail: element }));
         }
       })
-      .catch(function () { /* the next event or snapshot refreshes it */ });
+      .catch(function () { /* the next event or snapshot refreshes it */ })
+      .then(function () {
+        state.busy = false;
+        if (state.again) {
+          state.again = false;
+          schedule(element, 0);
+        }
+      });
+  }
+
+  function afterFragment(element) {
+    // The live state wins over a fragment's: an event may have come while it was in flight.
+    if (currentItemId !== undefined && element.querySelector("[data-agenda-item]")) {
+      markCurrent(currentItemId, null);
+    }
+    watchExpiry(element);
+  }
+
+  function watchExpiry(element) {
+    var state = stateOf(element);
+    clearTimeout(state.expiry);
+    var marked = element.querySelector("[data-live-expires]");
+    var seconds = marked ? Number(marked.getAttribute("data-live-expires")) : NaN;
+    // A moment late, so that the server's clock has passed the end too.
+    if (seconds > 0) state.expiry = setTimeout(function () { schedule(element, 0); }, seconds * 1000 + 500);
   }
 
   document.addEventListener("focusout", function (event) {
@@ -237,6 +323,9 @@
       if (!stale.contains(document.activeElement)) fetchInto(stale);
     }, 0);
   });
+
+  var served = document.querySelectorAll("[data-live-fragment]");
+  for (var k = 0; k < served.length; k++) watchExpiry(served[k]);
 
   document.addEventListener("hop:fragment", tickTimers);
   setInterval(tickTimers, 1000);

@@ -1,4 +1,5 @@
-// The meeting room: announce what the live layer changed, without moving the page.
+// The meeting room: announce what the live layer changed, without moving the page (the current
+// item has its own line, kept by live.js: data-live-field="current_title").
 (function () {
   "use strict";
   var box = document.getElementById("live");
@@ -15,8 +16,5 @@
   });
   document.addEventListener("hop:document.updated", function (e) {
     say(box.getAttribute("data-text-updated"), e.detail.data.title);
-  });
-  document.addEventListener("hop:meeting.current_item", function (e) {
-    if (e.detail.data.title) say(box.getAttribute("data-text-current"), e.detail.data.title);
   });
 })();
