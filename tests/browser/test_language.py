@@ -25,7 +25,7 @@ def expect_language(page: Page, lang: str, heading: str) -> None:
 
 def expect_room_in(page: Page, lang: str, agenda: str, documents: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", lang)
-    expect(page.locator("#agenda-heading")).to_have_text(agenda)
+    expect(page.locator("#agenda-title")).to_have_text(agenda)
     expect(page.locator("#documents-title")).to_have_text(documents)
     expect(page.locator(".langs [aria-current]")).to_have_text(
         {"vi": "Tiếng Việt", "en": "English"}[lang]
@@ -85,7 +85,7 @@ SAYS = {
         "console": "Điều hành biểu quyết",
         "choice": "Lựa chọn của bạn",
         "yes": "Tán thành",
-        "voting": "Biểu quyết",
+        "voting": "Đang biểu quyết",
         "progress": "0 / 1 đã biểu quyết",
     },
     "en-GB": {
@@ -95,7 +95,7 @@ SAYS = {
         "console": "Voting console",
         "choice": "Your choice",
         "yes": "In favour",
-        "voting": "Voting",
+        "voting": "Voting open",
         "progress": "0 / 1 voted",
     },
 }
@@ -128,7 +128,7 @@ def test_the_check_in_and_voting_pages_in_the_browser_language(
     expect(screens.locator("#kiosk-fullscreen")).to_have_text(says["kiosk"])
     screens.goto(f"/projector/{meeting_id}?token={projector_token}")
     lang_of(screens)
-    expect(screens.locator("#poll-heading")).to_have_text(says["voting"])
+    expect(screens.locator(".focus-label")).to_contain_text(says["voting"])
     expect(screens.locator(".projector-poll .big-number")).to_have_text(says["progress"])
 
     staff_page = staff_context.new_page()
