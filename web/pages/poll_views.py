@@ -3,15 +3,13 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from meetings import documents as docs
 from meetings import scheduling
 from models import MyBallot, Person, Poll, PollStatus, QuorumStatus
 from models.meeting import Meeting
 from voting import ballots, polls, rules, tally
-
-SHOWN_ON_SCREENS = (PollStatus.open, PollStatus.closed, PollStatus.published)
 
 
 @dataclass
@@ -84,18 +82,3 @@ def ballot_data(*, session: Session, meeting: Meeting, viewer: Person) -> dict[s
                 name = person.full_name if person else str(member)
                 entries.append(BallotEntry(poll=poll, mine=theirs, on_behalf_of=member, name=name))
     return {"meeting": meeting, "entries": entries, "viewer": viewer}
-
-
-def screen_poll(*, session: Session, meeting: Meeting) -> PollRow | None:
-    """The poll a hall screen shows: the open one, else the one that ended last."""
-    query = select(Poll).where(
-        Poll.meeting_id == meeting.id, col(Poll.status).in_(SHOWN_ON_SCREENS)
-    )
-    shown = list(session.exec(query))
-    if not shown:
-        return None
-    opened = [poll for poll in shown if poll.status == PollStatus.open]
-    if opened:
-        return poll_row(session, max(opened, key=lambda poll: poll.id or 0))
-    latest = max(shown, key=lambda poll: (poll.closed_at is not None, poll.closed_at, poll.id))
-    return poll_row(session, latest)
