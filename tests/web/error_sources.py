@@ -30,8 +30,9 @@ class Message:
     samples: tuple[str, ...] | None
 
 
-def modules() -> Iterator[tuple[str, ast.Module]]:
-    for package in PACKAGES:
+def modules(packages: tuple[str, ...] = PACKAGES) -> Iterator[tuple[str, ast.Module]]:
+    """Each module of the packages, parsed, with its path from the repository's root."""
+    for package in packages:
         for path in sorted((ROOT / package).rglob("*.py")):
             where = str(path.relative_to(ROOT))
             yield where, ast.parse(path.read_text(encoding="utf-8"), filename=where)
@@ -43,7 +44,7 @@ def error_classes(trees: list[ast.Module]) -> frozenset[str]:
     for tree in trees:
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
-                bases[node.name] = {_name(base) for base in node.bases}
+                bases[node.name] = {name_of(base) for base in node.bases}
     found = set(BASE_ERRORS)
     while True:
         more = {name for name, parents in bases.items() if parents & found} - found
@@ -52,7 +53,7 @@ def error_classes(trees: list[ast.Module]) -> frozenset[str]:
         found |= more
 
 
-def _name(node: ast.expr) -> str:
+def name_of(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
@@ -73,7 +74,7 @@ def messages() -> list[Message]:
                 continue
             known = params.get(function, {}) if function else {}
             line = f"{where}:{node.lineno}"
-            kind = "detail" if expr not in node.args else _name(node.func)
+            kind = "detail" if expr not in node.args else name_of(node.func)
             found.append(Message(line, kind, ast.unparse(expr), _samples(expr, known)))
     return found
 
@@ -97,7 +98,7 @@ def _message_of(call: ast.Call, classes: frozenset[str]) -> ast.expr | None:
     detail = next((k.value for k in call.keywords if k.arg == "detail"), None)
     if detail is not None and _stringish(detail):
         return detail  # HTTPException(status_code=…, detail="…") and super().__init__(…)
-    if _name(call.func) in classes and call.args:
+    if name_of(call.func) in classes and call.args:
         return call.args[0]
     return None
 
@@ -169,7 +170,7 @@ def _given(tree: ast.Module, function: str, names: list[str], param: str) -> lis
     texts: list[str] = []
     position = names.index(param)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node.func) == function:
+        if isinstance(node, ast.Call) and name_of(node.func) == function:
             given = [k.value for k in node.keywords if k.arg == param]
             if not given and len(node.args) > position:
                 given = [node.args[position]]

@@ -3,7 +3,6 @@ records (found with `ast`) has a name; an unknown code is shown as itself."""
 
 import ast
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,10 +11,10 @@ from sqlmodel import Session
 from core.audit import audit
 from models import Role
 from tests.factories import login, make_user
+from tests.web.error_sources import modules, name_of
 from web.i18n import Translator
 from web.pages.audit import ACTIONS, TARGETS
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("meetings", "checkin", "voting", "records", "core", "web", "cli", "demo")
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -48,7 +47,7 @@ class Module:
 
     def _audit_calls(self) -> Iterator[tuple[Function | None, ast.Call]]:
         for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call) and _name(node.func) == "audit":
+            if isinstance(node, ast.Call) and name_of(node.func) == "audit":
                 yield self._enclosing(node), node
 
     def _enclosing(self, target: ast.AST) -> Function | None:
@@ -63,7 +62,7 @@ class Module:
             return {expr.value}
         if isinstance(expr, ast.Tuple | ast.List | ast.Set):
             return {s for e in expr.elts for s in self._resolve(e, function, at, depth)}
-        if isinstance(expr, ast.Call) and _name(expr.func) in {"frozenset", "set", "tuple"}:
+        if isinstance(expr, ast.Call) and name_of(expr.func) in {"frozenset", "set", "tuple"}:
             return {s for e in expr.args for s in self._resolve(e, function, at, depth)}
         if isinstance(expr, _Element):
             return self._element(expr, function, at, depth)
@@ -92,7 +91,7 @@ class Module:
         return [
             arg
             for call in ast.walk(self.tree)
-            if isinstance(call, ast.Call) and _name(call.func) == function.name
+            if isinstance(call, ast.Call) and name_of(call.func) == function.name
             for arg in _argument(call, index, expr.id)
         ]
 
@@ -101,11 +100,11 @@ class Module:
             if (
                 isinstance(node, ast.If)
                 and isinstance(node.test, ast.Compare)
-                and _name(node.test.left) == name
+                and name_of(node.test.left) == name
                 and isinstance(node.test.ops[0], ast.In)
                 and any(inner is at for stmt in node.body for inner in ast.walk(stmt))
             ):
-                return self.constants.get(_name(node.test.comparators[0]))
+                return self.constants.get(name_of(node.test.comparators[0]))
         return None
 
     def _given(self, function: Function, index: int, depth: int) -> set[str]:
@@ -113,7 +112,7 @@ class Module:
         param = _parameters(function)[index]
         found: set[str] = set()
         for call in ast.walk(self.tree):
-            if not (isinstance(call, ast.Call) and _name(call.func) == function.name):
+            if not (isinstance(call, ast.Call) and name_of(call.func) == function.name):
                 continue
             caller = self._enclosing(call)
             for expr in _argument(call, index, param):
@@ -147,20 +146,10 @@ def _parameters(function: Function) -> list[str]:
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
-def _name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
-
-
 def recorded_codes() -> set[str]:
     codes: set[str] = set()
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            module = Module(ast.parse(path.read_text(encoding="utf-8")))
-            codes |= {code for code in module.codes() if "." in code}
+    for _, tree in modules(PACKAGES):
+        codes |= {code for code in Module(tree).codes() if "." in code}
     return codes
 
 
