@@ -44,6 +44,7 @@ from tests.browser.helpers import (
 )
 from tests.browser.test_kiosk_journey import RECORD_GREETINGS, greeted
 from tests.browser.test_screenshots import PROJECTOR, SHOTS
+from tests.browser.test_voting_journey import POLL, draft_and_open, vote
 from tests.faces import PEOPLE, PROBES
 from web.pages.render import VIETNAM
 
@@ -68,7 +69,6 @@ AGENDA = (
     ("Thảo luận Đề án chỉnh trang vỉa hè", "Nguyễn Văn An", "40"),
 )
 DOCUMENT = "Dự thảo Đề án chỉnh trang vỉa hè"
-POLL = "Thông qua Đề án chỉnh trang vỉa hè"
 
 
 def shoot(page: Page, step: int, name: str) -> None:
@@ -336,19 +336,9 @@ def test_a_whole_meeting_from_the_pages(hall: Hall) -> None:
     clerk.locator("form[action$='/end'] button[type=submit]").first.click()
 
     # A vote: both tablets vote, the result reaches both tablets and the projector.
-    form = clerk.locator("form:has(input[name=template][value=approval])")
-    form.locator("#approval-title").fill(POLL)
-    form.locator("button[type=submit]").click()
-    clerk.wait_for_url("**msg=poll_created**")
-    card = clerk.locator(".poll-card", has_text=POLL)
-    card.locator("form[action$='/open'] button").click()
-    clerk.wait_for_url("**msg=poll_opened**")
-    for page, choice in ((first, "yes"), (second, "yes")):
-        ballot = page.locator(".ballots [data-ballot]", has_text=POLL)
-        ballot.locator(f"input[name=choice][value={choice}]").check()
-        ballot.locator("[data-action=review]").click()
-        ballot.locator("[data-action=confirm]").click()
-        expect(ballot.locator(".ballot-received")).to_be_visible()
+    card = draft_and_open(clerk)
+    for page in (first, second):
+        vote(page, "yes")
     shoot(first, 9, "tablet-ballot")
     card.locator("form[action$='/close'] button").click()
     clerk.wait_for_url("**msg=poll_closed**")
