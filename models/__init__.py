@@ -79,6 +79,7 @@ from models.minutes import (
     MinutesVersionPublic,
     SectionEdit,
 )
+from models.note import AnchorState, Note, NoteKind
 from models.person import (
     OrgUnit,
     OrgUnitCreate,
@@ -104,9 +105,15 @@ from models.poll import (
     QuorumStatus,
     Verdict,
 )
+from models.rendition import DocumentRendition, RenditionStatus
 from models.speaker import SpeechRequest, SpeechStatus
 
 __all__ = [
+    "AnchorState",
+    "DocumentRendition",
+    "Note",
+    "NoteKind",
+    "RenditionStatus",
     "AuditEntry",
     "AuditEntryPublic",
     "AuditHead",

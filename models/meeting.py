@@ -77,6 +77,8 @@ class Meeting(MeetingBase, table=True):
     # The last sequence number given to an event of this meeting (see models.event).
     event_seq: int = 0
     current_item_id: int | None = None
+    # Downloads of this meeting's PDFs carry the reader's name and the time on every page.
+    watermark_downloads: bool = False
 
 
 class MeetingCreate(MeetingBase, StorableText):
@@ -93,6 +95,7 @@ class MeetingUpdate(StorableText):
     end_at: datetime | None = None
     location: str | None = Field(default=None, max_length=300)
     chair_id: int | None = None
+    watermark_downloads: bool | None = None
 
     # The service checks the end against the start it keeps when only one is given.
     _utc_times = field_validator("start_at", "end_at")(_in_years)
