@@ -1,16 +1,31 @@
-"""Documents: upload, versions, publish, and content with ETag and Range."""
+"""Documents: upload, versions, publish, and content with ETag and Range; Office files as PDF
+renderings; downloads stamped with the reader's name where the meeting asks it."""
 
+import tempfile
 import unicodedata
-from typing import Annotated
-from urllib.parse import quote
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Annotated, BinaryIO
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
-from meetings import access
+from meetings import access, renditions, watermark
 from meetings import documents as docs
 from meetings.errors import NotAllowedError
-from models import Document, DocumentPublic, DocumentUpdate, Meeting, Person, VersionPublic
+from meetings.storage import CHUNK
+from models import (
+    Document,
+    DocumentPublic,
+    DocumentUpdate,
+    DocumentVersion,
+    Meeting,
+    Person,
+    VersionPublic,
+)
+from models.base import utcnow
 from web.deps import CurrentUser, ManagedMeetingDep, MeetingDep, SessionDep, StateDep
 from web.doc_indexing import schedule_indexing
 
@@ -134,22 +149,116 @@ def content(
     version: Annotated[int | None, Query(ge=1)] = None,
     download: bool = False,
 ) -> Response:
-    """The file: cached by ETag (its sha256), resumable with Range; records a read receipt."""
+    """The file: cached by ETag (its sha256), resumable with Range; records a read receipt.
+    A download of a PDF carries the reader's name on every page when the meeting asks it."""
     document = docs.get_document(session=session, document_id=document_id, viewer=person)
     stored = docs.get_version(session=session, document=document, number=version)
-    etag = f'"{stored.blob_sha256}"'
+    sent = Sent(stored.blob_sha256, stored.media_type, stored.filename)
+    return _send(request, session, state, person, stored, sent, download=download)
+
+
+@router.get(
+    "/documents/{document_id}/rendition",
+    response_class=Response,
+    responses={409: {"description": "No PDF rendering can be made: download the original"}},
+)
+def rendition(
+    document_id: int,
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    person: CurrentUser,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    download: bool = False,
+) -> Response:
+    """An Office version as a PDF for the reader, made on the server once (a PDF is its own:
+    redirected to its content); 409 when it cannot be made."""
+    document = docs.get_document(session=session, document_id=document_id, viewer=person)
+    stored = docs.get_version(session=session, document=document, number=version)
+    if stored.media_type == renditions.PDF:
+        query = urlencode({"version": stored.number, "download": str(download).lower()})
+        return RedirectResponse(f"/api/documents/{document_id}/content?{query}", 307)
+    store = state.uploads.store
+    sha256 = renditions.pdf_sha256(session=session, version=stored, store=store)
+    filename = f"{PurePath(stored.filename).stem or 'document'}.pdf"
+    sent = Sent(sha256, renditions.PDF, filename)
+    return _send(request, session, state, person, stored, sent, download=download)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The stored file a response sends, and what it is called."""
+
+    sha256: str
+    media_type: str
+    filename: str
+
+
+def _send(
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    person: Person,
+    stored: DocumentVersion,
+    sent: Sent,
+    *,
+    download: bool,
+) -> Response:
+    path = state.uploads.store.path_for(sent.sha256)
+    if download and sent.media_type == renditions.PDF and _stamps(session, stored):
+        copy = _stamped_copy(path, state, person)  # before the receipt: a refusal is no read
+        docs.record_read(session=session, version=stored, reader=person)
+        return _stream(copy, sent.filename)
+    etag = f'"{sent.sha256}"'
     headers = {"etag": etag, "cache-control": "private, max-age=0, must-revalidate"}
     if etag in _etags(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     if "range" not in request.headers:
         docs.record_read(session=session, version=stored, reader=person)
     disposition = "attachment" if download else "inline"
-    headers["content-disposition"] = content_disposition(disposition, stored.filename)
-    return FileResponse(
-        state.uploads.store.path_for(stored.blob_sha256),
-        media_type=stored.media_type,
-        headers=headers,
-    )
+    headers["content-disposition"] = content_disposition(disposition, sent.filename)
+    return FileResponse(path, media_type=sent.media_type, headers=headers)
+
+
+def _stamps(session: SessionDep, stored: DocumentVersion) -> bool:
+    """Whether downloads of this version's meeting carry the reader's name."""
+    document = session.get(Document, stored.document_id)
+    meeting = session.get(Meeting, document.meeting_id) if document else None
+    return bool(meeting and meeting.watermark_downloads)
+
+
+def _stamped_copy(path: Path, state: StateDep, person: Person) -> BinaryIO:
+    """A temporary file (gone when closed) holding the PDF stamped for this reader; 409 when
+    the PDF cannot be stamped, rather than an unstamped copy."""
+    folder = state.uploads.store.root / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by _stream
+    try:
+        watermark.stamp_pdf(path, copy, stamp=watermark.Stamp(person.full_name, utcnow()))
+    except BaseException:
+        copy.close()
+        raise
+    return copy
+
+
+def _stream(copy: BinaryIO, filename: str) -> Response:
+    # Made for one reader at one time: never cached, nor resumed (a new copy says a new time).
+    size = copy.tell()
+    copy.seek(0)
+    headers = {
+        "cache-control": "private, no-store",
+        "content-length": str(size),
+        "content-disposition": content_disposition("attachment", filename),
+    }
+    return StreamingResponse(_chunks(copy), media_type=renditions.PDF, headers=headers)
+
+
+def _chunks(copy: BinaryIO) -> Iterator[bytes]:
+    try:
+        while chunk := copy.read(CHUNK):
+            yield chunk
+    finally:
+        copy.close()
 
 
 def content_disposition(disposition: str, filename: str) -> str:
