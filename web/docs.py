@@ -1,24 +1,17 @@
 """The API docs (/docs: Swagger UI, /redoc: ReDoc) from Hop's own origin, within its CSP.
 
-The packages come from npm (package.json at the repository root, installed by `make install`)
-and are served from node_modules: a hall network may have no internet, and the pages'
-Content-Security-Policy allows no other origin and no inline script."""
+The packages come from npm and are served from node_modules by web.vendor: a hall network may
+have no internet, and the pages' Content-Security-Policy allows no other origin and no inline
+script."""
 
 from html import escape
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
-NODE_MODULES = Path(__file__).parent.parent / "node_modules"
-SWAGGER_UI = "/static/vendor/swagger-ui"
-REDOC = "/static/vendor/redoc"
-# What is mounted: only the prebuilt browser files of each package.
-VENDOR = {
-    SWAGGER_UI: NODE_MODULES / "swagger-ui-dist",
-    REDOC: NODE_MODULES / "redoc" / "bundles",
-}
+from web.vendor import NODE_MODULES, REDOC, SWAGGER_UI, VENDOR, mount_vendor
+
+__all__ = ["NODE_MODULES", "VENDOR", "install_docs", "redoc_page", "swagger_ui_page"]
 FAVICON = f"{SWAGGER_UI}/favicon-32x32.png"
 
 
@@ -69,9 +62,9 @@ def redoc_page(*, title: str, openapi_url: str) -> HTMLResponse:
 
 def install_docs(app: FastAPI) -> None:
     """Mount the vendored packages (before /static) and add the /docs and /redoc pages."""
-    for path, directory in VENDOR.items():
-        # check_dir=False: without `npm ci` the pages still answer; their assets are 404s.
-        app.mount(path, StaticFiles(directory=directory, check_dir=False), name=path)
+    # Every npm package (the reader's PDF.js too) is mounted here, where app.py has always
+    # mounted the docs' packages: before /static.
+    mount_vendor(app)
     openapi_url = app.openapi_url or "/openapi.json"
     title = app.title
 

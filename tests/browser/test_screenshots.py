@@ -1,7 +1,7 @@
 """Screenshots of the main pages with the demo data, for the README (docs/screenshots/)."""
 
 import pytest
-from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
     DESKTOP,
@@ -12,18 +12,12 @@ from tests.browser.helpers import (
     Secretariat,
     api_log_in,
     expect_live,
-    wait_until,
 )
 
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "docs" / "screenshots"
 PROJECTOR = {"width": 1280, "height": 720}
-
-
-def pdf_viewer(frame: Frame) -> bool:
-    """Chromium's built-in PDF viewer, inside the reader's iframe."""
-    return frame.url.startswith("chrome-extension://")
 
 
 def shoot(page: Page, name: str) -> None:
@@ -69,9 +63,8 @@ def test_screenshots_of_the_main_pages(new_context: NewContext) -> None:
     expect_live(tablet)
     shoot(tablet, "room")
     tablet.locator(".doc-list .doc a").first.click()
-    expect(tablet.locator(".viewer iframe")).to_be_visible()
-    wait_until(tablet, lambda: any(pdf_viewer(frame) for frame in tablet.frames))
-    tablet.wait_for_timeout(1000)  # the viewer draws the page after it loads
+    first_page = '.page[data-page-number="1"][data-loaded="true"] canvas'
+    expect(tablet.locator(first_page)).to_be_visible()  # PDF.js has drawn the first page
     shoot(tablet, "reader")
 
     token = staff.projector_token(meeting_id)

@@ -149,8 +149,8 @@ def test_secretariat_publishes_a_pdf_that_a_delegate_reads(new_context: NewConte
     response = info.value
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert response.frame.parent_frame == tablet.main_frame, "the PDF loads inside the page"
-    expect(tablet.locator(".viewer iframe")).to_have_attribute("src", f"{content}?version=1")
+    assert response.frame == tablet.main_frame, "the reader loads the PDF in the page itself"
+    expect(tablet.locator("#reader")).to_have_attribute("data-source-url", f"{content}?version=1")
 
     tablet.locator(f".actions a[href='/room/{meeting_id}']").click()
     tablet.wait_for_url(f"**/room/{meeting_id}")

@@ -123,7 +123,7 @@ def test_delegate_pages_render(
     assert "Tờ trình số 1" in room.text
     reader = client.get(f"/room/{regular_meeting.id}/documents/{doc_id}?lang=en")
     assert reader.status_code == 200
-    assert f'src="/api/documents/{doc_id}/content?version=1"' in reader.text
+    assert f'data-source-url="/api/documents/{doc_id}/content?version=1"' in reader.text
     assert "download=true" in reader.text
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from meetings import documents as docs
 from models import Document, DocumentText, Meeting, Person, Role
-from tests.factories import invite, login, make_user, uploads_of
+from tests.factories import invite, login, make_meeting, make_user, uploads_of
 from tests.meetings.search_support import index_current, pdf_pages
 from web.doc_indexing import index_in_background
 
@@ -45,7 +45,8 @@ def test_a_delegate_finds_the_page_in_vietnamese(
     page = html.unescape(response.text)
     assert '<html lang="vi">' in page
     assert "Tìm trong tài liệu" in page
-    assert f'href="/room/{meeting.id}/documents/{document_id}#page=2"' in page
+    # The hit opens the reader on its page, with the words found again by its own search.
+    assert f'href="/room/{meeting.id}/documents/{document_id}?q=he+pho#page=2"' in page
     assert "Tờ trình hè phố · trang 2" in page
     assert STREET in page
     assert 'maxlength="200"' in page
@@ -102,3 +103,25 @@ def test_the_editor_forms_index_uploads_in_the_background(
 def test_indexing_in_the_background_never_raises(client: TestClient) -> None:
     state = client.app.state.hop  # type: ignore[attr-defined]
     index_in_background(state, 987_654)  # a version removed meanwhile: nothing to do
+
+
+def test_the_secretariat_searches_every_meeting_and_a_delegate_only_theirs(
+    client: TestClient, session: Session, meeting: Meeting, clerk: Person
+) -> None:
+    elsewhere = make_meeting(session, creator=clerk, title="Kỳ họp chuyên đề giao thông")
+    other_id = paper(session, client, elsewhere, clerk)
+    delegate = make_user(session, role=Role.delegate)
+    invite(session, meeting, delegate)
+    login(client, clerk)
+    url = f"/room/{meeting.id}/search"
+    assert "Trong mọi cuộc họp" in html.unescape(client.get(url).text)
+    here = html.unescape(client.get(url, params={"q": "he pho"}).text)
+    assert f"/documents/{other_id}" not in here
+    everywhere = html.unescape(client.get(url, params={"q": "he pho", "everywhere": "true"}).text)
+    assert f'href="/room/{elsewhere.id}/documents/{other_id}?q=he+pho#page=2"' in everywhere
+    assert "Kỳ họp chuyên đề giao thông" in everywhere
+
+    login(client, delegate)
+    mine = html.unescape(client.get(url, params={"q": "he pho", "everywhere": "true"}).text)
+    assert "Trong mọi cuộc họp" not in mine
+    assert f"/documents/{other_id}" not in mine  # only the meeting they were invited to

@@ -8,17 +8,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from meetings import access, scheduling, views
+from meetings import access, changes, scheduling, views
 from meetings import documents as docs
 from models import Meeting, Person, Poll, PollStatus
 from models.base import as_utc
 from voting import polls
 from web.deps import CurrentUser, MeetingDep, SessionDep
+from web.pages import offline
 from web.pages import speakers as speaker_pages
 from web.pages.render import render
 
 router = APIRouter()
-INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 
 
 def _room_context(meeting: Meeting, session: Session, person: Person) -> dict[str, Any]:
@@ -94,17 +95,35 @@ def reader(
     session: SessionDep,
     person: CurrentUser,
 ) -> Response:
+    """The reader: PDF.js (web/static/reader.js) shows a PDF, or the PDF rendering of an Office
+    file; a picture is shown as it is."""
     document = views.get_meeting_document(
         session=session, meeting=meeting, document_id=document_id, viewer=person
     )
     version = docs.get_version(session=session, document=document)
-    # Opening the reader is reading the document, even before the viewer has loaded the file.
-    docs.record_read(session=session, version=version, reader=person)
+    # Before this visit is recorded: the version the person read last, to say what changed.
+    read_before = changes.read_before(session=session, document=document, reader=person)
+    # Opening the reader is reading the document, even before the viewer has loaded the file;
+    # the service worker keeping the page for offline reading is not.
+    if not offline.is_prefetch(request):
+        docs.record_read(session=session, version=version, reader=person)
+    content_url = f"/api/documents/{document.id}/content?version={version.number}"
     context = {
         "meeting": meeting,
         "document": document,
         "version": version,
-        "inline": version.media_type in INLINE_TYPES,
+        "shown_as": _shown_as(version.media_type),
+        "content_url": content_url,
+        "rendition_url": f"/api/documents/{document.id}/rendition?version={version.number}",
+        "read_before": read_before,
         "agenda_item": views.agenda_item_of(session=session, document=document),
     }
     return render(request, "pages/document.html", context)
+
+
+def _shown_as(media_type: str) -> Literal["pdf", "image", "rendition"]:
+    """How the reader shows a version: a PDF as it is, a picture in an <img>, any other file
+    (the Office types Hop accepts) through its PDF rendering."""
+    if media_type == "application/pdf":
+        return "pdf"
+    return "image" if media_type in IMAGE_TYPES else "rendition"
