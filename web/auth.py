@@ -14,6 +14,10 @@ from models import DeviceKind, DeviceToken, DeviceTokenCreate, LoginSession, Mee
 from models.base import as_utc, utcnow
 
 SESSION_COOKIE = "hop_session"
+# What a logout makes the browser forget: its HTTP cache, and the storage where the service
+# worker kept documents to read offline and notes waited to be sent (web/static/sw.js), so the
+# next person on the tablet does not find this one's papers or notes.
+CLEAR_SITE_DATA = '"cache", "storage"'
 CSRF_COOKIE = "hop_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"

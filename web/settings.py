@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     reminder_interval_seconds: int = Field(default=300, ge=5, le=24 * 3600)
     # How often open polls are checked against their deadline.
     poll_deadline_check_seconds: float = Field(default=2.0, gt=0, le=3600)
+    # Tablets keep for reading offline the person's meetings in progress or starting within
+    # this many days (meetings.offline).
+    offline_days: int = Field(default=7, ge=0, le=60)
 
     @field_validator("secret_key")
     @classmethod

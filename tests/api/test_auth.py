@@ -81,7 +81,9 @@ def test_logout_ends_the_session(client: TestClient, session: Session) -> None:
     clerk = make_user(session, role=Role.secretariat)
     login(client, clerk)
     token = client.cookies[SESSION_COOKIE]
-    assert client.post("/api/logout").status_code == 204
+    response = client.post("/api/logout")
+    assert response.status_code == 204
+    assert response.headers["clear-site-data"] == '"cache", "storage"'
     assert_error(client.get("/api/me"), 401)
     # The server forgot the session: replaying the old cookie does not work either.
     assert_error(with_session_cookie(client, token).get("/api/me"), 401)

@@ -60,6 +60,7 @@ def logout(request: Request, response: Response, session: SessionDep) -> None:
     """End the session."""
     auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    response.headers["clear-site-data"] = auth.CLEAR_SITE_DATA
 
 
 @router.get("/me")

@@ -100,4 +100,5 @@ def logout(request: Request, session: SessionDep) -> Response:
     auth.end_session(session, request.cookies.get(auth.SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
+    response.headers["clear-site-data"] = auth.CLEAR_SITE_DATA
     return response
