@@ -50,7 +50,13 @@ def create_meeting(*, session: Session, data: MeetingCreate, creator: Person) ->
 
 def update_meeting(*, session: Session, meeting: Meeting, data: MeetingUpdate) -> Meeting:
     """Change a meeting's details."""
-    changes = data.model_dump(exclude_unset=True)
+    # A null means "no chair"; for any other detail (a title, the watermark setting) the
+    # column holds no null, so a null sent leaves it as it is.
+    changes = {
+        name: value
+        for name, value in data.model_dump(exclude_unset=True).items()
+        if value is not None or name == "chair_id"
+    }
     if changes.get("chair_id") is not None:
         get_person(session=session, person_id=changes["chair_id"])
     start = as_utc(changes.get("start_at") or meeting.start_at)

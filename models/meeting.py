@@ -104,6 +104,7 @@ class MeetingUpdate(StorableText):
 class MeetingPublic(MeetingBase):
     id: int
     status: MeetingStatus
+    watermark_downloads: bool = False
 
 
 class MeetingStatusChange(SQLModel):

@@ -20,6 +20,7 @@ from web.api import documents as documents_api
 from web.api import mail as mail_api
 from web.api import meetings as meetings_api
 from web.api import minutes as minutes_api
+from web.api import notes as notes_api
 from web.api import people as people_api
 from web.api import polls as polls_api
 from web.api import reports as reports_api
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         mail_api,
         documents_api,
         search_api,
+        notes_api,
         polls_api,
         minutes_api,
         reports_api,

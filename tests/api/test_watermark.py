@@ -37,6 +37,7 @@ def url(document: Document, **params: Any) -> str:
 
 def stamp(client: TestClient, meeting: Meeting, on: bool) -> None:
     response = client.patch(f"/api/meetings/{meeting.id}", json={"watermark_downloads": on})
+    assert response.json()["watermark_downloads"] is on
     assert response.status_code == 200, response.text
 
 

@@ -27,6 +27,7 @@ def meeting_values(meeting: Meeting) -> dict[str, Any]:
         "end_at": datetime_local(meeting.end_at),
         "location": meeting.location,
         "chair_id": meeting.chair_id or "",
+        "watermark_downloads": meeting.watermark_downloads,
     }
 
 

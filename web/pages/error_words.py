@@ -94,6 +94,29 @@ DOMAIN = (
     N_("The file is empty"),
     N_("File type %(type)s is not allowed; allowed: %(allowed)s"),
     N_("The picture cannot be used: %(message)s"),
+    # what changed between versions (meetings.changes), renderings and stamped downloads
+    N_("Compare an older version with a newer one: from must be less than to"),
+    N_("A version is given by its number, such as 1 or 2"),
+    N_("Only Office documents are shown through a PDF rendering; this file is shown as it is"),
+    N_(
+        "This server cannot show Office documents in the reader (LibreOffice is not "
+        "installed): download the original file"
+    ),
+    N_(
+        "This Office document could not be turned into a PDF for the reader: "
+        "download the original file"
+    ),
+    N_(
+        "This PDF could not be stamped with your name, so it cannot be downloaded; "
+        "read it in the reader instead"
+    ),
+    # notes on the papers (meetings.notes)
+    N_("This client_id already names a note on another document"),
+    N_("A highlight needs the text it marks"),
+    N_("A pinned note needs its point on the page (x and y)"),
+    N_("Page %(page)s is beyond the last page of the document (%(count)s)"),
+    N_("Note %(id)s not found"),
+    N_("Only the secretariat or the meeting's chair may read shared notes"),
     # the meeting's lifecycle (meetings.lifecycle.refusal: "The meeting is <status>: <what>")
     N_("The meeting is %(status)s: %(message)s"),
     N_("a draft"),
@@ -387,6 +410,12 @@ FIELDS = {
     "action": N_("Action"),
     "actor": N_("Actor"),
     "kind": N_("Kind"),
+    "client_id": N_("Note id"),
+    "version": N_("Version"),
+    "x": N_("Point on the page"),
+    "y": N_("Point on the page"),
+    "body": N_("Comment"),
+    "exact": N_("Quoted text"),
 }
 A_FIELD = N_("A field")
 

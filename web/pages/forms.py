@@ -89,6 +89,7 @@ class MeetingForm(BaseModel):
     end_at: str = ""
     location: str = ""
     chair_id: str = ""
+    watermark_downloads: str = ""  # a checkbox on the editor's form only: sent when ticked
 
 
 class DeviceForm(BaseModel):
@@ -212,6 +213,7 @@ def meeting_update(form: MeetingForm) -> MeetingUpdate:
     values.setdefault("description", "")
     values.setdefault("location", "")
     values.setdefault("title", "")
+    values["watermark_downloads"] = bool(values.get("watermark_downloads"))  # unticked: absent
     return validate(MeetingUpdate, values)
 
 

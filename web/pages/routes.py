@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from web.pages import (
     audit,
+    changes,
     checkin_desk,
     devices,
     editor,
@@ -18,6 +19,8 @@ from web.pages import (
     minutes,
     my,
     my_faces,
+    notes,
+    offline,
     pair,
     people,
     polls,
@@ -41,6 +44,8 @@ for module in (
     my_faces,
     room,
     room_search,
+    changes,
+    notes,
     polls,
     minutes,
     speakers,
@@ -51,5 +56,6 @@ for module in (
     enrol,
     audit,
     invitation_reply,
+    offline,
 ):
     router.include_router(module.router)
