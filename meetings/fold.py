@@ -5,6 +5,7 @@ Pure functions, no database: the index stores folded text and queries are folded
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # đ/Đ is a letter of its own, not d plus a mark: NFD leaves it whole.
 _LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
@@ -35,7 +36,11 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     folded: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text):
-        part = fold(ch)
+        part = _fold_char(ch)
         folded.append(part)
         offsets.extend([index] * len(part))
     return "".join(folded), offsets
+
+
+# A page is folded character by character to keep each one's offset; its alphabet is small.
+_fold_char = lru_cache(maxsize=4096)(fold)

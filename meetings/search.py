@@ -3,7 +3,8 @@
 Only the current version of published documents the viewer may see is searched: the meeting's
 documents come from documents.list_documents, which applies the visibility rules. Matching is
 accent-insensitive (meetings.fold) and by word prefix: SQLite's FTS5 table or PostgreSQL's
-to_tsvector('simple', folded) index, both over the folded text made by migration 0012.
+stored to_tsvector('simple', folded) column and its GIN index, both over the folded text
+(migrations 0012 and 0014).
 """
 
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from models import (
     Meeting,
     Person,
 )
-from models.doctext import SQLITE_FTS_TABLE
+from models.doctext import PG_SEARCH_COLUMN, SQLITE_FTS_TABLE
 
 MAX_QUERY = 200
 MAX_TERMS = 12
@@ -115,7 +116,7 @@ def _matches(session: Session, terms: list[str]) -> TextClause:
     if session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join(f"{term}:*" for term in terms)
         return text(
-            "to_tsvector('simple', document_page_text.folded) @@ to_tsquery('simple', :q)"
+            f"document_page_text.{PG_SEARCH_COLUMN} @@ to_tsquery('simple', :q)"
         ).bindparams(q=tsquery)
     match = " ".join(f'"{term}"*' for term in terms)
     return text(

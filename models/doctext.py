@@ -13,11 +13,12 @@ from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
 
-# The search indexes are made by migration 0012 alone (each on its own database), not by the
-# models: PostgreSQL's GIN index on to_tsvector('simple', folded), which meetings.search
-# queries with that very expression, and SQLite's FTS5 table over document_page_text.folded,
-# whose shadow tables FTS5 names after it.
+# The search indexes are made by migrations alone (each on its own database), not by the
+# models: on PostgreSQL a stored generated column, to_tsvector('simple', folded), with a GIN
+# index on it, which meetings.search queries (migrations 0012 and 0014); on SQLite an FTS5
+# table over document_page_text.folded, whose shadow tables FTS5 names after it (0012).
 PG_SEARCH_INDEX = "ix_document_page_text_search"
+PG_SEARCH_COLUMN = "search_vector"
 SQLITE_FTS_TABLE = "document_page_fts"
 
 

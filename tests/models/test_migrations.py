@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401 - registers every table on SQLModel.metadata
 from models.db import make_engine
-from models.doctext import PG_SEARCH_INDEX, SQLITE_FTS_TABLE
+from models.doctext import PG_SEARCH_COLUMN, PG_SEARCH_INDEX, SQLITE_FTS_TABLE
 from models.migrate import alembic_config, downgrade, upgrade
 
 PG_URL = os.environ.get("HOP_TEST_DATABASE_URL", "")
@@ -75,6 +75,8 @@ def _about_search_index(difference: Any) -> bool:
     kind, item = difference[0], difference[1]
     if kind == "remove_table":
         return _is_sqlite_fts(item.name)
+    if kind == "remove_column":  # (kind, schema, table, column)
+        return difference[2] == "document_page_text" and difference[3].name == PG_SEARCH_COLUMN
     return kind == "remove_index" and item.name == PG_SEARCH_INDEX
 
 
