@@ -96,6 +96,17 @@ def index_version(session: Session, version: DocumentVersion, *, store: BlobStor
     return True
 
 
+def forget_no_text(session: Session, version: DocumentVersion) -> bool:
+    """Drop the record that the version had no text to read (an Office file before its PDF
+    rendering existed), so that it is indexed again; True when there was one."""
+    found = session.get(DocumentText, version.id)
+    if found is None or found.status != TextStatus.no_text:
+        return False
+    session.delete(found)
+    session.commit()
+    return True
+
+
 def unindexed_versions(session: Session) -> list[DocumentVersion]:
     """Every version whose text was never extracted (for `hop reindex`), oldest first."""
     done = select(DocumentText.version_id)

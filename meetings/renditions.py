@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from core.errors import ConflictError
 from meetings.officecheck import OFFICE_TYPES as CHECKED_OFFICE_TYPES
@@ -74,6 +74,14 @@ def is_office(media_type: str) -> bool:
 def converter() -> str | None:
     """The LibreOffice program on PATH, or None."""
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def unrendered_versions(session: Session) -> list[DocumentVersion]:
+    """Office versions with no rendering settled yet (never tried, or tried while LibreOffice
+    was missing and it is here now), oldest first: for `hop reindex`."""
+    query = select(DocumentVersion).where(col(DocumentVersion.media_type).in_(OFFICE_TYPES))
+    versions = session.exec(query.order_by(col(DocumentVersion.id)))
+    return [version for version in versions if _settled(session, version) is None]
 
 
 def find_rendition(session: Session, version: DocumentVersion) -> DocumentRendition | None:
