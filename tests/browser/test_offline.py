@@ -85,6 +85,11 @@ def test_a_tablet_reads_and_takes_notes_offline(new_context: NewContext, server:
         assert note["queued"] is True
         queued = page.evaluate(PENDING, document_id)
         assert [item["client_id"] for item in queued] == [note["client_id"]]
+        # Still offline, the reader opened again shows the note waiting to be sent.
+        page.reload()
+        expect_drawn(page)
+        expect(page.locator("#reader-notes-count")).to_have_text("1")
+        expect(page.locator('.page[data-page-number="1"] .reader-mark')).not_to_have_count(0)
         page.goto(f"/room/{meeting_id}")
         expect(page.locator("h1")).to_contain_text(TITLE)
         expect(page.locator(".doc-list")).to_contain_text(PAPER)
@@ -113,27 +118,14 @@ def test_a_tablet_reads_and_takes_notes_offline(new_context: NewContext, server:
 
 
 def highlight_a_word(page: Page) -> dict[str, Any]:
-    """A highlight made with the reader's own tools when they are there (select a word, press
-    Highlight), else through the queue directly; the note as the queue answered it."""
-    words = page.locator("#reader .textLayer span", has_text="reading")
-    button = page.locator("#reader-highlight")
-    if words.count() and button.count():
-        words.first.dblclick()
-        expect(button).to_be_visible()
-        button.click()
-        wait_until(page, lambda: len(page.evaluate(PENDING, reader_id(page))) == 1)
-        queued: dict[str, Any] = page.evaluate(PENDING, reader_id(page))[0]
-        return queued
-    payload = {
-        "version": 1,
-        "page": 1,
-        "kind": "highlight",
-        "quote": {"exact": "reading", "prefix": "Offline ", "suffix": " paper"},
-        "body": "Hỏi lại số liệu",
-        "shared": False,
-    }
-    answer: dict[str, Any] = page.evaluate(SEND, [reader_id(page), payload])
-    return answer
+    """A highlight made with the reader's own tools (select a word, press Highlight); the note
+    as the queue keeps it."""
+    page.locator("#reader .textLayer span", has_text="reading").first.dblclick()
+    expect(page.locator("#reader-highlight")).to_be_visible()
+    page.locator("#reader-highlight").click()
+    wait_until(page, lambda: len(page.evaluate(PENDING, reader_id(page))) == 1)
+    queued: dict[str, Any] = page.evaluate(PENDING, reader_id(page))[0]
+    return queued
 
 
 def reader_id(page: Page) -> int:
