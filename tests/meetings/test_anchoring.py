@@ -1,7 +1,6 @@
 """Re-anchoring a note's quote in a new version: moved text is found, edited or deleted text is
 not, a repeated quote is told apart by its surroundings, and line breaks do not matter."""
 
-import time
 import unicodedata
 
 import pytest
@@ -99,7 +98,8 @@ def test_clamp_and_loose_form() -> None:
     assert loose_form("Đề  ÁN\nphát tr-\niển") == "deanphattrien"
 
 
-def test_a_thousand_notes_on_a_hundred_pages_take_well_under_a_second() -> None:
+def test_a_thousand_notes_on_a_hundred_pages_are_placed() -> None:
+    # Its speed is measured by bench.reader (re-anchoring), not asserted here.
     pages = [
         f"Trang {n}. {STREET} Mục {n}: {BUDGET} Điều khoản {n * 7} của đề án số {n}." * 6
         for n in range(1, 101)
@@ -108,10 +108,7 @@ def test_a_thousand_notes_on_a_hundred_pages_take_well_under_a_second() -> None:
         Quote(f"Điều khoản {n * 7} của đề án", prefix=f"Mục {n}: ", suffix=f" số {n}")
         for n in range(1, 101)
     ] * 9 + [Quote(f"đoạn đã bị xoá {n}") for n in range(100)]
-    began = time.perf_counter()
     text = VersionText(pages)
     placed = [reanchor(quote, 50, text) for quote in quotes]
-    elapsed = time.perf_counter() - began
     assert placed[6] == Placement(7, True)
     assert sum(not p.found for p in placed) == 100
-    assert elapsed < 0.5, elapsed
