@@ -89,7 +89,10 @@ def server(
         running.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: the sync API keeps its asyncio loop marked as running in this
+# thread while Playwright is started (playwright 1.65), so the later non-browser tests that call
+# asyncio.run() must find it stopped.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: install Debian's chromium package"
@@ -100,7 +103,7 @@ def playwright() -> Iterator[Playwright]:
         yield instance
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield chromium
