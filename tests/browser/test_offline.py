@@ -9,6 +9,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.helpers import TABLET, NewContext, Secretariat, Server, log_in, wait_until
 
+pytestmark = pytest.mark.browser
+
 DELEGATE = "daibieu18"
 TITLE = "Phiên họp đọc tài liệu ngoại tuyến"
 PAPER = "Offline reading paper"
