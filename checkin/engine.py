@@ -20,27 +20,22 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from checkin.errors import (
-    FaceTooBlurryError,
-    FaceTooSmallError,
-    MultipleFacesError,
-    NoFaceFoundError,
-)
+from checkin import quality
+from checkin.quality import MIN_ENROL_FACE_PX as MIN_ENROL_FACE_PX  # re-exported
+from checkin.quality import MIN_ENROL_SHARPNESS as MIN_ENROL_SHARPNESS
+from checkin.quality import Pose, Step
+from core.imagemeta import decode_pixels
 from core.images import (
     MAX_IMAGE_BYTES,
     MAX_IMAGE_PIXELS,
-    NotAnImageError,
     check_limits,
 )
 
 EMBEDDING_SIZE = 128
 # dlib's frontal HOG detector scans an 80x80 window; faces smaller than that are missed.
 DETECTOR_WINDOW_PX = 80
-# Enrolment quality: the face box's side, and the variance of the Laplacian of the face
-# resized to 128x128 (scale-free). Our enrolment photos measure 61-1415; a blur of 2% of the
-# face's size brings them under 11.
-MIN_ENROL_FACE_PX = 80
-MIN_ENROL_SHARPNESS = 25.0
+# Enrolment quality (face size, sharpness, brightness, pose) is checkin.quality's rule set.
+# Sharpness: the variance of the Laplacian of the face resized to 128x128 (scale-free).
 SHARPNESS_SIDE = 128
 # A detected face overlapping a skip box this much is the same, already identified face.
 SKIP_IOU = 0.5
@@ -151,6 +146,8 @@ class EnrolmentFace:
     sharpness: float
     width: int
     height: int
+    brightness: float = 0.0
+    pose: Pose | None = None
 
 
 @functools.cache
@@ -171,15 +168,12 @@ def load_models() -> None:
 def decode_image(
     data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: int = MAX_IMAGE_PIXELS
 ) -> RGBImage:
-    """JPEG or PNG bytes to an RGB array, after the header passed the size limits."""
+    """JPEG, PNG, WebP or HEIC bytes to an upright RGB array, once the header passed the limits.
+
+    Upright: the orientation a phone records is applied before any face is looked for.
+    """
     info = check_limits(data, max_bytes=max_bytes, max_pixels=max_pixels)
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    # JPEG: IMREAD_COLOR applies the EXIF orientation. PNG: keep alpha and depth to convert.
-    flags = cv2.IMREAD_COLOR if info.format == "jpeg" else cv2.IMREAD_UNCHANGED
-    image = cv2.imdecode(buffer, flags)
-    if image is None or image.size == 0:
-        raise NotAnImageError(f"The {info.format.upper()} image cannot be decoded")
-    return to_rgb(image)
+    return to_rgb(decode_pixels(data, info, max_pixels=max_pixels))
 
 
 def to_rgb(image: npt.NDArray[Any]) -> RGBImage:
@@ -284,33 +278,28 @@ def analyse_frame(data: bytes, options: FrameOptions = FrameOptions()) -> FrameA
     return analysis
 
 
-def analyse_enrolment_photo(data: bytes) -> EnrolmentFace:
+def analyse_enrolment_photo(data: bytes, step: Step | None = None) -> EnrolmentFace:
     """The embedding of the photo's single usable face, or an error that says what is wrong."""
-    return enrolment_face(decode_image(data))
+    return enrolment_face(decode_image(data), step)
 
 
-def enrolment_face(image: RGBImage) -> EnrolmentFace:
-    """Quality checks for enrolment: exactly one face, large enough, sharp enough."""
+def enrolment_face(image: RGBImage, step: Step | None = None) -> EnrolmentFace:
+    """checkin.quality's checks, in the order a person can fix them: one face, large enough,
+    lit, sharp, then the head pose (any usable one for an upload, the step's for a guided
+    capture). The embedding is computed only for a face that passed them all."""
     boxes = detect_faces(image, ENROL_DETECTION)
-    if not boxes:
-        raise NoFaceFoundError("No face was found in the photo")
-    if len(boxes) > 1:
-        raise MultipleFacesError(
-            f"{len(boxes)} faces were found; the photo must show exactly one person"
-        )
+    quality.check_face_count(len(boxes))
     box = boxes[0]
-    if box.size < MIN_ENROL_FACE_PX:
-        raise FaceTooSmallError(
-            f"The face is {box.size} pixels wide; at least {MIN_ENROL_FACE_PX} are needed"
-        )
+    quality.check_size(box.size)
+    lit = quality.brightness(image[box.top : box.bottom, box.left : box.right])
+    quality.check_brightness(lit)
     sharp = sharpness(image, box)
-    if sharp < MIN_ENROL_SHARPNESS:
-        raise FaceTooBlurryError(
-            f"The face is too blurry (sharpness {sharp:.0f}, at least {MIN_ENROL_SHARPNESS:.0f})"
-        )
+    quality.check_sharpness(sharp)
+    pose = quality.head_pose(face_landmarks(image, [box])[0])
+    quality.check_pose(pose, step)
     height, width = image.shape[:2]
     embedding = encode_faces(image, [box])[0]
-    return EnrolmentFace(embedding, box, sharp, width, height)
+    return EnrolmentFace(embedding, box, sharp, width, height, brightness=lit, pose=pose)
 
 
 def _overlaps(box: Box, others: tuple[Box, ...]) -> bool:

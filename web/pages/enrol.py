@@ -2,12 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from checkin import biometrics, errors, gallery, retention
+from checkin import biometrics, errors, gallery, quality, readiness, retention
 from checkin.engine import MAX_IMAGE_BYTES
 from core.errors import HopError
 from web import faces
@@ -24,10 +24,15 @@ PHOTO_PROBLEMS = {
     ),
     errors.FaceTooSmallError: N_("The face is too small: come closer or use a larger photo."),
     errors.FaceTooBlurryError: N_("The photo is too blurry: hold still and try again."),
+    quality.FaceTooDarkError: N_("The face is too dark: take the photo in better light."),
+    quality.FaceTooBrightError: N_("The face is washed out: avoid a flash or a window behind."),
+    quality.HeadPoseError: N_("The head is turned or tilted too far: look at the camera."),
     errors.ConsentRequiredError: N_("Record the person's consent before enrolling a face."),
     errors.ImageTooLargeError: N_("The image is too large."),
-    errors.ImageError: N_("The file is not a usable JPEG or PNG image."),
-    errors.NotAnImageError: N_("The file is not a usable JPEG or PNG image."),
+    errors.ImageError: N_("The file is not a usable photo: JPEG, PNG, WebP and HEIC are accepted."),
+    errors.NotAnImageError: N_(
+        "The file is not a usable photo: JPEG, PNG, WebP and HEIC are accepted."
+    ),
     errors.ServiceBusyError: N_("The face engine is busy; try again in a moment."),
 }
 ENROLLED = N_("The face was enrolled.")
@@ -40,7 +45,16 @@ def _page(
     request: Request, session: Session, person_id: int, *, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     report = biometrics.biometric_report(session=session, person_id=person_id)
-    context = {"report": report, "notice": None, "problem": None, "warning": None, **extra}
+    ready = readiness.person_readiness(session=session, person_id=person_id)
+    context = {
+        "report": report,
+        "readiness": ready,
+        "capture_for": person_id,
+        "notice": None,
+        "problem": None,
+        "warning": None,
+        **extra,
+    }
     return render(request, "pages/enrol.html", context, status=status)
 
 
@@ -53,9 +67,14 @@ def problem_of(error: HopError) -> str:
 
 @router.get("/people/{person_id}/faces", response_class=HTMLResponse)
 def enrol_page(
-    request: Request, person_id: int, session: SessionDep, _staff: StaffUser
+    request: Request,
+    person_id: int,
+    session: SessionDep,
+    _staff: StaffUser,
+    captured: Annotated[int, Query(ge=0, le=10)] = 0,
 ) -> HTMLResponse:
-    return _page(request, session, person_id)
+    """The page; `captured`: how many pictures the guided capture just kept (enrol.js)."""
+    return _page(request, session, person_id, captured=captured)
 
 
 @router.post("/people/{person_id}/faces/consent", response_class=HTMLResponse)

@@ -2,11 +2,13 @@
 opt-out, which withdraws the consent and deletes every enrolled face at once (QR and desk
 check-in still work)."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from checkin import biometrics, retention
+from checkin import biometrics, readiness, retention
 from models import Person
 from web import faces
 from web.deps import CurrentUser, SessionDep, StateDep
@@ -22,20 +24,32 @@ OPTED_OUT = N_(
 
 
 def _page(
-    request: Request, session: Session, state: AppState, person: Person, **extra: str
+    request: Request, session: Session, state: AppState, person: Person, **extra: Any
 ) -> HTMLResponse:
     assert person.id is not None
     report = biometrics.biometric_report(
         session=session, person_id=person.id, retention_days=state.settings.face_retention_days
     )
-    return render(request, "pages/my_faces.html", {"report": report, "notice": None, **extra})
+    context = {
+        "report": report,
+        "readiness": readiness.person_readiness(session=session, person_id=person.id),
+        "capture_for": person.id,
+        "notice": None,
+        **extra,
+    }
+    return render(request, "pages/my_faces.html", context)
 
 
 @router.get("/my/faces", response_class=HTMLResponse)
 def my_faces(
-    request: Request, session: SessionDep, state: StateDep, person: CurrentUser
+    request: Request,
+    session: SessionDep,
+    state: StateDep,
+    person: CurrentUser,
+    captured: Annotated[int, Query(ge=0, le=10)] = 0,
 ) -> HTMLResponse:
-    return _page(request, session, state, person)
+    """The page; `captured`: how many pictures the guided capture just kept (enrol.js)."""
+    return _page(request, session, state, person, captured=captured)
 
 
 @router.post("/my/faces/withdraw", response_class=HTMLResponse)

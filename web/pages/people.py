@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from checkin import readiness
 from core.errors import HopError
 from meetings import people
 from meetings.people import ImportReport
@@ -43,6 +44,9 @@ def _page(
         "pages": max(1, math.ceil(total / PAGE_SIZE)),
         "units": units,
         "unit_names": {unit.id: unit.name for unit in units},
+        "readiness": readiness.face_readiness(
+            session=session, person_ids=[row.id for row in rows if row.id is not None]
+        ),
         "errors": {},
         "values": {},
         "report": None,

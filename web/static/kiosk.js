@@ -1,7 +1,7 @@
 // Hop kiosk: camera frames to /ws/kiosk/{meeting} as JPEG, boxes and greetings from the answers.
 //
-// One frame in flight: the next is sent when the answer arrives (or after a timeout), at most
-// MAX_FPS per second, so a slow server never builds a backlog (it keeps only the newest anyway).
+// One frame in flight: the next is sent as soon as the answer arrives (or after a timeout), at
+// most MAX_FPS per second, so a slow server never builds a backlog (it keeps only the newest).
 (function () {
   "use strict";
   var body = document.body;
@@ -15,6 +15,9 @@
   var MAX_FPS = 4, ANSWER_TIMEOUT_MS = 2000, MAX_WIDTH = 640, GREETING_MS = 4000;
   var socket = null, waiting = false, sentAt = 0, attempt = 0, greetTimer = null;
   var closed = body.getAttribute("data-kiosk-accepting") === "no";
+  // Enrolment mode (started by the desk): frames paced for a person following instructions.
+  var enrolling = null, enrolDueAt = 0, ENROL_PREPARE_MS = 1500, ENROL_RETRY_MS = 1200;
+  var enrolPanel = document.getElementById("kiosk-enrol");
   var COLORS = { checked_in: "#2ecc71", present: "#2ecc71", confirm: "#ffd166",
     unknown: "#e74c3c", detecting: "#5dade2", blink: "#ffd166" };
 
@@ -72,7 +75,13 @@
 
   function handle(message) {
     if (message.type === "closed") { close(message); return; }
-    if (message.type === "faces" || message.type === "error") waiting = false;
+    if (message.type === "faces" || message.type === "error") {
+      waiting = false;
+      // The answer frees the next frame now, not at the next tick: a person at the door is
+      // greeted up to a tick sooner.
+      if (Date.now() - sentAt >= 1000 / MAX_FPS) send();
+    }
+    if (message.type.indexOf("enrol") === 0) { enrol(message); return; }
     if (message.type === "faces") {
       draw(message);
       (message.checked_in || []).forEach(greet);
@@ -134,9 +143,14 @@
 
   function tick() {
     if (closed) return;
+    send();
+    setTimeout(tick, 1000 / MAX_FPS);
+  }
+
+  function send() {
     var now = Date.now();
-    var due = !waiting || now - sentAt > ANSWER_TIMEOUT_MS;
-    if (due && socket && socket.readyState === 1 && video.videoWidth) {
+    var due = (!waiting || now - sentAt > ANSWER_TIMEOUT_MS) && (!enrolling || now >= enrolDueAt);
+    if (!closed && due && socket && socket.readyState === 1 && video.videoWidth) {
       var scale = Math.min(1, MAX_WIDTH / video.videoWidth);
       capture.width = Math.round(video.videoWidth * scale);
       capture.height = Math.round(video.videoHeight * scale);
@@ -147,7 +161,47 @@
         if (blob && socket && socket.readyState === 1) socket.send(blob);
       }, "image/jpeg", 0.8);
     }
-    setTimeout(tick, 1000 / MAX_FPS);
+  }
+
+  // The desk's enrolment: the steps on screen instead of check-in, then back to check-in.
+  function enrol(message) {
+    var text = function (id, value) { document.getElementById(id).textContent = value; };
+    if (message.type !== "enrol") waiting = false;
+    if (message.type === "enrol") {
+      enrolling = message;
+      text("kiosk-enrol-title", label("enrol-title", { name: message.name }));
+      text("kiosk-enrol-feedback", "");
+      overlay.getContext("2d").clearRect(0, 0, overlay.width, overlay.height);
+      confirmBox.hidden = true;
+      say("", false);
+    }
+    var feedback = document.getElementById("kiosk-enrol-feedback");
+    if (message.judged) {
+      var why = message.accepted ? label("accepted") : label("reason-" + message.reason);
+      if (!message.accepted) why += " " + label("try", { try: message.tries, tries: message.max_tries });
+      feedback.textContent = why;
+      feedback.classList.toggle("is-accepted", !!message.accepted);
+      feedback.classList.toggle("is-refused", !message.accepted);
+    }
+    enrolDueAt = Date.now() + (message.accepted === false ? ENROL_RETRY_MS : ENROL_PREPARE_MS);
+    if (message.type === "enrol_end") {
+      enrolling = null;
+      enrolPanel.hidden = true;
+      document.getElementById("kiosk-hint").hidden = false;
+      say(label("enrol-" + message.outcome, { count: message.kept }), message.outcome === "done");
+      clearTimeout(greetTimer);
+      greetTimer = setTimeout(function () { greetTimer = null; say("", false); }, GREETING_MS);
+      return;
+    }
+    enrolling = message;
+    enrolPanel.hidden = false;
+    document.getElementById("kiosk-hint").hidden = true;
+    text("kiosk-enrol-progress", label("progress", { step: message.index + 1, total: message.steps.length }));
+    text("kiosk-enrol-instruction", label("step-" + message.step));
+    enrolPanel.querySelectorAll("[data-capture-step]").forEach(function (item, i) {
+      item.classList.toggle("is-done", i < message.index);
+      item.classList.toggle("is-current", i === message.index);
+    });
   }
 
   document.getElementById("kiosk-fullscreen").addEventListener("click", function () {
