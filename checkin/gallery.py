@@ -1,4 +1,6 @@
-"""Enrolled faces: consent, enrolment, purge, and the per-meeting gallery used for matching."""
+"""Enrolled faces: consent, enrolment, learned templates, purge, and the per-meeting gallery
+used for matching. Learned templates (checkin.learning) are rows like enrolled ones, so every
+purge below deletes them too."""
 
 import threading
 from collections import OrderedDict
@@ -11,14 +13,18 @@ import numpy as np
 from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import Session, col, select
 
+from checkin import learning
 from checkin.crypto import FaceCipher
-from checkin.engine import EMBEDDING_SIZE, EnrolmentFace
+from checkin.engine import EMBEDDING_SIZE, Embeddings, EnrolmentFace
 from checkin.errors import ConsentRequiredError, FaceNotFoundError, PersonNotFoundError
+from checkin.learning import Confirmation, Refusal, Sighting
 from checkin.matching import DEFAULT_ACCEPT, DEFAULT_GREY, Gallery, person_distances
+from checkin.policy import get_policy
 from core.audit import audit
 from core.imagemeta import without_metadata
 from models import FaceConsent, FaceEmbedding, Invitation, Person
 from models.base import utcnow
+from models.face import FaceKind
 
 Fingerprint = tuple[int, int, int]
 
@@ -31,6 +37,15 @@ class EnrolmentResult:
     warning: str | None = None
     similar_person_id: int | None = None
     similar_distance: float | None = None
+
+
+@dataclass(frozen=True)
+class LearnResult:
+    """The learned template stored, or why none was."""
+
+    face: FaceEmbedding | None
+    refused: Refusal | None = None
+    replaced: int = 0  # older learned templates deleted to stay under the bound
 
 
 @dataclass(frozen=True)
@@ -154,7 +169,7 @@ def _check_similarity(
 
 
 def list_faces(*, session: Session, person_id: int) -> list[FaceEmbedding]:
-    """The person's enrolled faces, oldest first."""
+    """The person's faces (enrolled and learned), oldest first."""
     query = select(FaceEmbedding).where(FaceEmbedding.person_id == person_id)
     return list(session.exec(query.order_by(col(FaceEmbedding.id))))
 
@@ -168,6 +183,101 @@ def delete_face(
         raise FaceNotFoundError(f"Face {face_id} not found")
     condition = col(FaceEmbedding.id) == face_id
     return _purge(session, condition, cache, person_id=person_id, detail={"face_id": face_id})
+
+
+# -- learned templates (the rules: checkin.learning) ------------------------------------------
+
+
+def learning_refusal(*, session: Session, meeting_id: int, person_id: int) -> Refusal | None:
+    """Why the meeting may not learn this person's face at all (checked before face work)."""
+    if not get_policy(session=session, meeting_id=meeting_id).learn_templates:
+        return Refusal.policy_off
+    if active_consent(session=session, person_id=person_id) is None:
+        return Refusal.no_consent
+    return None
+
+
+def learn_template(
+    *,
+    session: Session,
+    cipher: FaceCipher,
+    meeting_id: int,
+    person_id: int,
+    sighting: Sighting | None,
+    confirmation: Confirmation,
+    at: float,
+    operator_id: int | None = None,
+    cache: "GalleryCache | None" = None,
+) -> LearnResult:
+    """Add a kiosk face confirmed by a second factor to the person's templates, if the
+    meeting, the person's consent and checkin.learning's rules allow it; audited."""
+    own, others = _templates_around(session, cipher, meeting_id, person_id)
+    refused = learning_refusal(
+        session=session, meeting_id=meeting_id, person_id=person_id
+    ) or learning.refusal(
+        confirmation=confirmation, sighting=sighting, at=at, own=own, others=others
+    )
+    if refused is not None:
+        return LearnResult(None, refused)
+    assert sighting is not None
+    dropped = learning.learned_to_drop(_learned_ids(session, person_id))
+    if dropped:
+        session.execute(delete(FaceEmbedding).where(col(FaceEmbedding.id).in_(dropped)))
+    row = _learned_row(cipher, meeting_id, person_id, sighting, confirmation)
+    session.add(row)
+    audit(
+        session,
+        action="face.learned",
+        actor=session.get(Person, operator_id) if operator_id else None,
+        target_type="person",
+        target_id=person_id,
+        meeting_id=meeting_id,
+        detail={"confirmation": str(confirmation), "kiosk": sighting.kiosk, "replaced": dropped},
+    )
+    session.commit()
+    if cache is not None:
+        cache.invalidate()
+    return LearnResult(row, replaced=len(dropped))
+
+
+def _learned_row(
+    cipher: FaceCipher,
+    meeting_id: int,
+    person_id: int,
+    sighting: Sighting,
+    confirmation: Confirmation,
+) -> FaceEmbedding:
+    return FaceEmbedding(
+        person_id=person_id,
+        sealed_embedding=cipher.encrypt(sighting.embedding, person_id=person_id),
+        source=f"learned: {confirmation} at {sighting.kiosk}"[:200],
+        face_px=sighting.face_px,
+        sharpness=round(sighting.sharpness, 1),
+        kind=FaceKind.learned,
+        learned_meeting_id=meeting_id,
+    )
+
+
+def _learned_ids(session: Session, person_id: int) -> list[int]:
+    query = select(FaceEmbedding.id).where(
+        FaceEmbedding.person_id == person_id, FaceEmbedding.kind == FaceKind.learned
+    )
+    rows = session.exec(query.order_by(col(FaceEmbedding.id)))
+    return [face_id for face_id in rows if face_id is not None]
+
+
+def _templates_around(
+    session: Session, cipher: FaceCipher, meeting_id: int, person_id: int
+) -> tuple[Embeddings, Embeddings]:
+    """The person's templates, and those of the meeting's other invitees."""
+    rows = session.exec(
+        select(FaceEmbedding.sealed_embedding).where(FaceEmbedding.person_id == person_id)
+    ).all()
+    own = [cipher.decrypt(blob, person_id=person_id) for blob in rows]
+    meeting = load_gallery(session=session, cipher=cipher, meeting_id=meeting_id)
+    others = meeting.embeddings[meeting.person_ids != person_id]
+    mine = np.stack(own).reshape(len(own), EMBEDDING_SIZE) if own else learning.no_templates()
+    return mine, others
 
 
 # -- purge -----------------------------------------------------------------------------------
@@ -278,6 +388,9 @@ class GalleryCache:
         self._max = max_meetings
         self._entries: OrderedDict[int, tuple[Fingerprint, Gallery]] = OrderedDict()
         self._lock = threading.Lock()
+        # What the kiosks saw a moment ago, for learning: the same process-wide face memory
+        # the galleries are, reachable by every route, page and socket that has the cache.
+        self.recent = learning.RecentFaces()
 
     def get(self, *, session: Session, meeting_id: int) -> Gallery:
         """The meeting's gallery, reloaded only when it changed."""

@@ -1,4 +1,5 @@
-"""A meeting's face check-in policy: thresholds and whether liveness is required."""
+"""A meeting's face check-in policy: thresholds, whether liveness is required, and whether its
+kiosks may learn templates from check-ins confirmed by a second factor (checkin.learning)."""
 
 from sqlmodel import Session
 
@@ -17,7 +18,7 @@ def get_policy(*, session: Session, meeting_id: int) -> CheckinPolicy:
 def update_policy(
     *, session: Session, meeting: Meeting, data: CheckinPolicyUpdate
 ) -> CheckinPolicy:
-    """Change the meeting's thresholds or liveness requirement."""
+    """Change the meeting's thresholds, liveness requirement or template learning."""
     assert meeting.id is not None
     policy = get_policy(session=session, meeting_id=meeting.id)
     changes = data.model_dump(exclude_unset=True)

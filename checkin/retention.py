@@ -3,7 +3,9 @@
 HOP_FACE_RETENTION_DAYS says how long an enrolled face is kept (0: until purged by hand);
 `hop purge-faces --expired` (run daily from cron or a systemd timer) deletes faces older than
 that, and any face whose owner has no standing consent (withdrawing deletes at once; this
-catches rows left by an older version or restored from a backup).
+catches rows left by an older version or restored from a backup). Learned templates
+(checkin.learning) are rows of the same table: every purge here deletes them with the others,
+and their time counts from when they were learned.
 """
 
 from dataclasses import dataclass

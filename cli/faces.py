@@ -1,6 +1,7 @@
 """`hop enroll`, `hop purge-faces`, `hop eval-faces` and `hop kiosk`: face check-in from a shell."""
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,19 +10,19 @@ from typing import Annotated, Any
 
 import typer
 
+from checkin.matching import DEFAULT_ACCEPT, DEFAULT_GREY, DEFAULT_MARGIN
 from cli.db import database
+from core.images import PHOTO_SUFFIXES as IMAGE_SUFFIXES
 from web.settings import get_settings
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+DEFAULT_WORKERS = min(os.cpu_count() or 1, 4)
 
 
 def register(app: typer.Typer) -> None:
     """Add the face commands to the `hop` app."""
     app.command("enroll")(enroll)
     app.command("purge-faces")(purge_faces)
-    app.command(
-        "eval-faces", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-    )(eval_faces)
+    app.command("eval-faces")(eval_faces)
     app.command("kiosk")(kiosk)
 
 
@@ -109,7 +110,7 @@ def enroll(
             if person is None:
                 summary.skipped.append((sub.name, "no person with this username or full name"))
             elif not photos:
-                summary.skipped.append((sub.name, "no JPEG or PNG photos"))
+                summary.skipped.append((sub.name, "no JPEG, PNG, WebP or HEIC photos"))
             else:
                 plan += [(person, photo) for photo in photos]
         people = {person.id: person for person, _ in plan}
@@ -201,13 +202,47 @@ def purge_faces(
 
 
 def eval_faces(
-    ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(help="One sub-folder of photos per person")],
+    enrol: Annotated[
+        int | None,
+        typer.Option(
+            "--enrol",
+            min=1,
+            metavar="K",
+            help="Photos enrolled per person (default: report K = 1 and K = 2)",
+        ),
+    ] = None,
+    accept: Annotated[
+        float, typer.Option(help="Accept a face under this distance (with the margin)")
+    ] = DEFAULT_ACCEPT,
+    margin: Annotated[
+        float, typer.Option(help="How much further the second-best person must be")
+    ] = DEFAULT_MARGIN,
+    grey: Annotated[
+        float, typer.Option(help="Ask the person to tap their name under this distance")
+    ] = DEFAULT_GREY,
+    workers: Annotated[
+        int, typer.Option(help="Face engine processes (0: in this process)")
+    ] = DEFAULT_WORKERS,
 ) -> None:
-    """True/false accept rates on your own labelled photos (options: --enrol K, --accept …)."""
+    """How face check-in does on your own labelled photos: identified, grey, rejected and
+    misidentified probes, strangers accepted, with and without templates that learn;
+    pairwise true/false accept rates; every rejected photo and why."""
     from checkin import evaluate
+    from checkin.matching import Thresholds
 
-    raise typer.Exit(evaluate.main([str(folder), *ctx.args]))
+    try:
+        thresholds = Thresholds(accept=accept, margin=margin, grey=grey)
+    except ValueError as error:
+        typer.echo(f"hop eval-faces: {error}", err=True)
+        raise typer.Exit(2) from error
+    options = evaluate.EvalOptions(
+        folder=folder,
+        enrol=(enrol,) if enrol else evaluate.DEFAULT_ENROL,
+        thresholds=thresholds,
+        workers=workers,
+    )
+    raise typer.Exit(evaluate.run(options))
 
 
 # -- kiosk ------------------------------------------------------------------------------------

@@ -64,6 +64,9 @@ class CheckinPolicyBase(SQLModel):
     margin: float = Field(default=0.10, ge=0, le=1.0)
     grey_threshold: float = Field(default=0.58, gt=0, le=1.0)
     require_liveness: bool = False
+    # Add kiosk faces confirmed by QR, desk or a grey-zone tap to the person's templates
+    # (checkin.learning); only ever for people with a standing consent.
+    learn_templates: bool = True
 
 
 class CheckinPolicy(CheckinPolicyBase, table=True):
@@ -83,3 +86,4 @@ class CheckinPolicyUpdate(SQLModel):
     margin: float | None = Field(default=None, ge=0, le=1.0)
     grey_threshold: float | None = Field(default=None, gt=0, le=1.0)
     require_liveness: bool | None = None
+    learn_templates: bool | None = None

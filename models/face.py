@@ -1,8 +1,9 @@
 """Enrolled faces (encrypted embeddings) and the consents that allow them."""
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, LargeBinary
+from sqlalchemy import DateTime, LargeBinary, String
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
@@ -33,6 +34,11 @@ class FaceConsentPublic(SQLModel):
     withdrawn_at: datetime | None
 
 
+class FaceKind(StrEnum):
+    enrolled = "enrolled"  # from a photo the secretariat enrolled: never replaced by learning
+    learned = "learned"  # from a kiosk frame confirmed by a second factor (checkin.learning)
+
+
 class FaceEmbedding(SQLModel, table=True):
     """One enrolled face. The embedding is sealed (checkin.crypto); the key is not in here."""
 
@@ -50,6 +56,11 @@ class FaceEmbedding(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_type=DateTime(timezone=True), index=True
     )
+    kind: FaceKind = Field(default=FaceKind.enrolled, sa_type=String(16))
+    # The meeting whose kiosk saw a learned face (None for enrolled ones).
+    learned_meeting_id: int | None = Field(
+        default=None, foreign_key="meeting.id", ondelete="SET NULL"
+    )
 
 
 class FaceEmbeddingPublic(SQLModel):
@@ -60,4 +71,5 @@ class FaceEmbeddingPublic(SQLModel):
     source: str
     face_px: int
     created_at: datetime
+    kind: FaceKind = FaceKind.enrolled
     photo_kept: bool = False

@@ -216,6 +216,11 @@ def test_manual_check_in_and_out_with_a_reason(
     clerk, meeting = staff_and_meeting(face_client, face_session)
     person = invited(face_session, meeting, "Lê Thị Hoa")
     url = f"/api/meetings/{meeting.id}/attendance"
+    # Checking out someone who never came changes nothing, and says so.
+    never = face_client.post(url, json={"person_id": person.id, "action": "check_out"})
+    assert never.status_code == 200, never.text
+    assert (never.json()["changed"], never.json()["present"]) == (False, False)
+    assert never.json()["entry"] is None
     came = face_client.post(
         url, json={"person_id": person.id, "action": "check_in", "reason": "Quên thẻ"}
     )

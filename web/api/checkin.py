@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Path, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as FormFile
 
@@ -21,7 +21,7 @@ from models import (
     FaceConsentPublic,
     FaceEmbeddingPublic,
 )
-from web import faces, ratelimit
+from web import faces, learning, ratelimit
 from web.auth import (
     SESSION_COOKIE,
     bearer_token,
@@ -188,7 +188,8 @@ class AttendanceAction(BaseModel):
 class AttendanceChangePublic(BaseModel):
     changed: bool
     present: bool
-    entry: AttendanceEntryPublic
+    # The row written, or the person's last one; none for someone never checked in.
+    entry: AttendanceEntryPublic | None
     counts: dict[str, int]
 
 
@@ -208,7 +209,12 @@ def attendance_report(
 
 @router.post("/meetings/{meeting_id}/attendance")
 def change_attendance(
-    data: AttendanceAction, meeting: ManagedMeetingDep, session: SessionDep, person: CurrentUser
+    data: AttendanceAction,
+    meeting: ManagedMeetingDep,
+    session: SessionDep,
+    person: CurrentUser,
+    state: StateDep,
+    background: BackgroundTasks,
 ) -> AttendanceChangePublic:
     """Check an invitee in or out by hand, with a reason."""
     change = attendance.record_manual(
@@ -219,10 +225,14 @@ def change_attendance(
         operator_id=person.id,
         reason=data.reason,
     )
+    assert meeting.id is not None
+    learning.after_desk(
+        background, state, meeting_id=meeting.id, change=change, operator_id=person.id
+    )
     return AttendanceChangePublic(
         changed=change.changed,
         present=change.present,
-        entry=AttendanceEntryPublic.model_validate(change.entry),
+        entry=AttendanceEntryPublic.model_validate(change.entry) if change.entry.id else None,
         counts=change.counts.as_dict(),
     )
 

@@ -1,4 +1,5 @@
-"""A meeting's face check-in policy: accept, margin and grey-zone thresholds, and liveness."""
+"""A meeting's face check-in policy: accept, margin and grey-zone thresholds, liveness, and
+whether kiosks learn templates from QR, desk and grey-zone-tap check-ins (learn_templates)."""
 
 from fastapi import APIRouter
 
@@ -11,7 +12,7 @@ router = APIRouter(tags=["check-in"])
 
 @router.get("/meetings/{meeting_id}/checkin-policy")
 def get_checkin_policy(meeting: ManagedMeetingDep, session: SessionDep) -> CheckinPolicyPublic:
-    """The meeting's thresholds and liveness requirement (calibrated defaults until set)."""
+    """The meeting's thresholds, liveness and learning settings (defaults until set)."""
     assert meeting.id is not None
     current = policy.get_policy(session=session, meeting_id=meeting.id)
     return CheckinPolicyPublic.model_validate(current)
@@ -21,6 +22,7 @@ def get_checkin_policy(meeting: ManagedMeetingDep, session: SessionDep) -> Check
 def update_checkin_policy(
     data: CheckinPolicyUpdate, meeting: ManagedMeetingDep, session: SessionDep
 ) -> CheckinPolicyPublic:
-    """Change the thresholds (accept below grey) or require a liveness challenge."""
+    """Change the thresholds (accept below grey), require a liveness challenge, or turn
+    template learning on or off (it only ever applies to people with a standing consent)."""
     changed = policy.update_policy(session=session, meeting=meeting, data=data)
     return CheckinPolicyPublic.model_validate(changed)
