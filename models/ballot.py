@@ -69,6 +69,7 @@ class SecretChoice(SQLModel, table=True):
 
 
 NONCE_PATTERN = r"^[A-Za-z0-9_.:-]{16,128}$"
+PERMIT_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
 
 
 class BallotCast(SQLModel):
@@ -83,6 +84,8 @@ class BallotCast(SQLModel):
     agree: bool | None = None
     nonce: str = Field(schema_extra={"pattern": NONCE_PATTERN})
     on_behalf_of: int | None = Field(default=None, ge=1, le=MAX_ID)
+    # Polls that confirm the voter's face: the one-time permit the face check gave.
+    permit: str | None = Field(default=None, schema_extra={"pattern": PERMIT_PATTERN})
 
     _no_nul = field_validator("choice", "choices", "text", "nonce")(refuse_nul)
 

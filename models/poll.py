@@ -6,10 +6,10 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import JSON, DateTime, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import as_utc_or_none, utcnow
+from models.base import MAX_ID, as_utc_or_none, utcnow
 from models.text import StorableText
 
 
@@ -82,6 +82,8 @@ class PollFields(SQLModel):
     majority_rule: MajorityRule | None = Field(default=None, sa_type=String(24))
     allow_change: bool = False  # named polls only: change one's ballot while the poll is open
     deadline: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Each ballot needs the voter's face matched by their tablet's camera first (voting.face_check).
+    confirm_face: bool = False
 
 
 class Poll(PollFields, table=True):
@@ -142,6 +144,7 @@ class PollUpdate(StorableText):
     majority_rule: MajorityRule | None = None
     allow_change: bool | None = None
     deadline: datetime | None = None
+    confirm_face: bool | None = None
 
 
 def parse_fraction(text: str) -> tuple[int, int]:
@@ -244,6 +247,7 @@ class PollPublic(SQLModel):
     majority_rule: MajorityRule | None
     allow_change: bool
     deadline: datetime | None
+    confirm_face: bool = False
     status: PollStatus
     opened_at: datetime | None
     closed_at: datetime | None
@@ -265,6 +269,49 @@ class QuorumStatus(SQLModel):
     # "poll" when the poll sets its own quorum, "meeting" when the meeting's applies.
     basis: str = "poll"
     rule: str = ""  # the quorum as written: "2/3" or a count such as "4"
+
+
+class PermitMethod(StrEnum):
+    face = "face"  # the tablet's camera matched the voter's own enrolled face
+    desk = "desk"  # the chair let them vote after the desk checked them
+
+
+class VotePermit(SQLModel, table=True):
+    """A one-time permission to cast one ballot in a poll that asks to confirm the face.
+
+    It belongs with who voted, never with what: in a secret poll it is consumed in the
+    transaction that writes the SecretVoter row, and nothing of it reaches the SecretChoice.
+    Face permits are claimed with a random token (only its hash is kept); a desk permit has
+    no token and is taken by the voter's next ballot.
+    """
+
+    __tablename__ = "vote_permit"
+    __table_args__ = (Index("ix_vote_permit_poll_voter", "poll_id", "voter_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE")
+    voter_id: int = Field(foreign_key="person.id", ondelete="CASCADE")  # whose ballot
+    # Whose face was checked: the voter, or the proxy holder who casts for them.
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    method: PermitMethod = Field(sa_type=String(8))
+    distance: float | None = None
+    granted_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    reason: str = Field(default="", max_length=500)
+    issued_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class DeskPermitCreate(StorableText):
+    """The chair lets a member vote after the desk checked who they are: why, for the record."""
+
+    voter_id: int = Field(ge=1, le=MAX_ID)
+    reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
 
 
 class ProxyBase(SQLModel):

@@ -21,6 +21,7 @@ from models import (
 )
 from models.base import as_utc
 from models.events import record_event
+from voting import permits
 from voting.choices import normalize_choice
 from voting.eligibility import Facts, check_proxy, check_voter
 from voting.errors import AlreadyVotedError, DeadlinePassedError, PollClosedError, PollNotOpenError
@@ -78,7 +79,7 @@ def decide(
     return _decide_named(session, poll, caster, cast, now, existing, facts)
 
 
-def _check_may_cast(
+def check_may_cast(
     session: Session, poll: Poll, caster: Caster, now: datetime, facts: Facts
 ) -> None:
     if poll.status in (PollStatus.closed, PollStatus.published, PollStatus.cancelled):
@@ -127,14 +128,17 @@ def _decide_named(
     hashed = nonce_hash(salt=poll.salt, voter_id=caster.voter_id, nonce=cast.nonce)
     if ballot is not None and hashed in ballot.nonces:
         return Decision(_ack(poll, caster, cast.nonce, ballot.nonces[hashed]))
-    _check_may_cast(session, poll, caster, now, facts)
+    check_may_cast(session, poll, caster, now, facts)
+    permit = permits.required_permit(session, poll, caster.voter_id, cast.permit, now)
     choice = normalize_choice(poll, cast)
     first = ballot is None
+    if ballot is not None and not poll.allow_change:
+        raise AlreadyVotedError("A ballot was already cast; this poll does not allow changes")
+    if permit is not None:  # the last refusal: spent only by a cast that is taken
+        permits.claim(session, permit, now)
     if ballot is None:
         assert poll.id is not None
         ballot = Ballot(poll_id=poll.id, voter_id=caster.voter_id, received_at=now)
-    elif not poll.allow_change:
-        raise AlreadyVotedError("A ballot was already cast; this poll does not allow changes")
     else:
         ballot.changed_at = now
     ballot.choice, ballot.cast_by_id = choice, caster.holder_id
@@ -154,10 +158,14 @@ def _decide_secret(
     hashed = nonce_hash(salt=poll.salt, voter_id=caster.voter_id, nonce=cast.nonce)
     if mark is not None and mark.nonce_hash == hashed:
         return Decision(_ack(poll, caster, cast.nonce, mark.received_at))
-    _check_may_cast(session, poll, caster, now, facts)
+    check_may_cast(session, poll, caster, now, facts)
+    permit = permits.required_permit(session, poll, caster.voter_id, cast.permit, now)
     choice = normalize_choice(poll, cast)
     if mark is not None:
         raise AlreadyVotedError("A ballot was already cast; a secret ballot cannot be changed")
+    if permit is not None:
+        # Who voted and their permit, spent together; the choice below holds nothing of it.
+        permits.claim(session, permit, now)
     assert poll.id is not None
     # Who and what: two rows, no shared key; the caller writes them apart.
     new_mark = SecretVoter(

@@ -73,3 +73,35 @@ class InvalidBallotError(InvalidInputError):
 
 class InvalidPollError(InvalidInputError):
     pass
+
+
+class FaceCheckRequiredError(PermissionDeniedError):
+    """A poll that confirms the face takes a ballot only with a valid one-time permit."""
+
+
+class FaceCheckNotAskedError(ConflictError):
+    pass
+
+
+class NoEnrolledFaceError(ConflictError):
+    pass
+
+
+class FaceCheckFailedError(InvalidInputError):
+    """A face check refused; the subclass says why (no face, several faces, liveness)."""
+
+
+class NoFaceInFrameError(FaceCheckFailedError):
+    pass
+
+
+class SeveralFacesError(FaceCheckFailedError):
+    pass
+
+
+class LivenessFailedError(FaceCheckFailedError):
+    pass
+
+
+class FaceMismatchError(PermissionDeniedError):
+    """The face is not the voter's own."""

@@ -30,6 +30,7 @@ class PollForm(BaseModel):
     opinion_agree: str = ""
     secret: str = ""
     allow_change: str = ""
+    confirm_face: str = ""
     agenda_item_id: str = ""
     document_id: str = ""
     document_version: str = ""
@@ -50,6 +51,7 @@ def _common(form: PollForm) -> dict[str, Any]:
         "description": form.description,
         "secret": bool(form.secret),
         "allow_change": bool(form.allow_change) and not form.secret,
+        "confirm_face": bool(form.confirm_face),
         "agenda_item_id": _number(form.agenda_item_id, "agenda_item_id"),
         "document_id": _number(form.document_id, "document_id"),
         "document_version": _number(form.document_version, "document_version"),

@@ -9,7 +9,7 @@ from meetings import documents as docs
 from meetings import scheduling
 from models import MyBallot, Person, Poll, PollStatus, QuorumStatus
 from models.meeting import Meeting
-from voting import ballots, polls, rules, tally
+from voting import ballots, face_check, polls, rules, tally
 
 
 @dataclass
@@ -20,6 +20,7 @@ class PollRow:
     quorum: QuorumStatus | None = None
     progress: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
+    desk: face_check.DeskOverview | None = None  # open polls that confirm the voter's face
 
 
 @dataclass
@@ -45,6 +46,8 @@ def poll_row(
         row.quorum = polls.quorum_status(session=session, poll=poll, meeting_quorum=meeting_quorum)
     elif poll.status == PollStatus.open:
         row.progress = tally.progress(session=session, poll_id=poll.id)
+        if poll.confirm_face:
+            row.desk = face_check.desk_overview(session=session, poll=poll)
     elif poll.status in (PollStatus.closed, PollStatus.published):
         row.result = poll.result
     return row

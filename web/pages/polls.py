@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from meetings import live
 from models import Meeting, Person
-from voting import polls
-from voting.errors import InvalidPollError, PollNotFoundError, QuorumNotMetError
+from voting import face_check, polls
+from voting.errors import InvalidBallotError, InvalidPollError, PollNotFoundError, QuorumNotMetError
 from web.deps import (
     CurrentUser,
     ManagedMeetingDep,
@@ -40,9 +41,17 @@ FLASH.update(
         "poll_published": N_("The result was published to every screen."),
         "poll_cancelled": N_("The poll was cancelled."),
         "current_item": N_("The current agenda item was changed."),
+        "desk_allowed": N_("The member may now vote from their tablet, once."),
     }
 )
 QUORUM_MISSING = N_("The poll cannot open: the quorum is not present.")
+
+
+class DeskForm(BaseModel):
+    """The console's desk-check form: the member and what the desk checked."""
+
+    voter_id: str = ""
+    reason: str = Field(default="", max_length=2000)
 
 
 def render_console(
@@ -149,6 +158,31 @@ def change_state(
     else:
         polls.cancel_poll(session=session, poll=poll)
     return _back(meeting, DONE.get(step, "poll_cancelled"), poll_id)
+
+
+@router.post("/meetings/{meeting_id}/polls/{poll_id}/desk/allow", response_class=HTMLResponse)
+def allow_after_desk_check(
+    poll_id: int,
+    meeting: ManagedMeetingDep,
+    session: SessionDep,
+    person: CurrentUser,
+    form: Annotated[DeskForm, Form()],
+) -> Response:
+    """The chair lets a member vote whose face the tablet did not match, after the desk
+    checked them (voting.face_check: the same permit, recorded with the reason)."""
+    poll = polls.get_managed_poll(session=session, poll_id=poll_id, viewer=person)
+    if poll.meeting_id != meeting.id:
+        raise PollNotFoundError(f"Poll {poll_id} not found")
+    if not form.voter_id.isdigit() or not form.reason.strip():
+        raise InvalidBallotError("Choose the member and say what the desk checked")
+    face_check.allow_after_desk_check(
+        session=session,
+        poll=poll,
+        voter_id=int(form.voter_id),
+        chair=person,
+        reason=form.reason.strip()[:500],
+    )
+    return _back(meeting, "desk_allowed", poll_id)
 
 
 @router.post("/meetings/{meeting_id}/current-item")

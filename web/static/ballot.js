@@ -6,7 +6,8 @@
 // re-fetched after an event) comes back as it was. The nonce is kept there too until the
 // ballot is acknowledged: a retry after a lost answer resends the same nonce, and the
 // server counts it once. The ballot goes over the meeting's websocket (live.js) when it is
-// open, over HTTP otherwise.
+// open, over HTTP otherwise. A poll that confirms the voter's face (data-confirm-face) opens
+// the camera first and sends the ballot with the permit the face check gives.
 (function () {
   "use strict";
   var receipts = {};  // ballot key -> the receipt message, shown until the page goes away
@@ -176,6 +177,21 @@
     if (onBehalfOf) body.on_behalf_of = Number(onBehalfOf);
     var button = form.querySelector("[data-action=confirm]");
     button.disabled = true;
+    var ready = section.hasAttribute("data-confirm-face") ? faceCheck(section, form, body) : Promise.resolve(body);
+    ready.then(function (checked) {
+      if (checked === null) {  // the voter went back from the camera
+        button.disabled = false;
+        setStatus(form, "", false);
+        return back(form);
+      }
+      send(section, form, checked, nonceKey, button);
+    }).catch(function () {
+      button.disabled = false;
+      setStatus(form, text(section, "failed"), true);
+    });
+  }
+
+  function send(section, form, body, nonceKey, button) {
     setStatus(form, text(section, "sending"), false);
     cast(Number(section.getAttribute("data-ballot")), body).then(function (answer) {
       button.disabled = false;
@@ -188,6 +204,149 @@
     }).catch(function () {
       button.disabled = false;  // the nonce stays: confirming again resends the same ballot
       setStatus(form, text(section, "failed"), true);
+    });
+  }
+
+  // Polls that confirm the voter's face: before the ballot goes, the tablet's camera shows
+  // the face, a frame (a short burst where the meeting asks for liveness) goes to the server,
+  // and the ballot is sent with the one-time permit it gives. Resolves to the ballot to send
+  // (with its permit, or without one when the chair allowed the voter after a desk check),
+  // or null when the voter goes back.
+  function faceCheck(section, form, body) {
+    var pollId = section.getAttribute("data-ballot");
+    var query = body.on_behalf_of ? "?on_behalf_of=" + body.on_behalf_of : "";
+    return fetch("/api/polls/" + pollId + "/face-check" + query, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("face-check " + response.status);
+        return response.json();
+      })
+      .then(function (info) {
+        if (!info.confirm_face || info.allowed_by_desk) return body;
+        return new Promise(function (resolve) { openCamera(section, form, body, info, resolve); });
+      });
+  }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content) node.textContent = content;
+    return node;
+  }
+
+  function button(label, primary) {
+    var node = element("button", primary ? "primary big" : "big", label);
+    node.type = "button";
+    return node;
+  }
+
+  function openCamera(section, form, body, info, resolve) {
+    var panel = element("div", "face-check");
+    var hint = element("p", "face-hint", text(section, info.liveness ? "face-live" : "face-look"));
+    var video = element("video", "face-preview");
+    video.autoplay = true;
+    video.muted = true;
+    video.setAttribute("playsinline", "");
+    video.style.width = "100%";
+    video.style.maxWidth = "360px";
+    video.style.display = "block";
+    var status = element("p", "face-status");
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    var take = button(text(section, "face-take"), true);
+    var desk = button(text(section, "face-desk"), false);
+    var goBack = button(text(section, "face-back"), false);
+    desk.hidden = true;
+    [hint, video, status, take, desk, goBack].forEach(function (node) { panel.appendChild(node); });
+    // The camera takes the confirmation box's place until the face is checked or given up.
+    var confirmBox = form.querySelector(".ballot-confirm");
+    confirmBox.hidden = true;
+    form.appendChild(panel);
+    var stream = null;
+
+    function finish(result) {
+      if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+      panel.remove();
+      confirmBox.hidden = false;
+      resolve(result);
+    }
+    function refused(message) {
+      status.textContent = message;
+      status.classList.add("error");
+      take.textContent = text(section, "face-again");
+      take.disabled = false;
+      desk.hidden = false;
+    }
+    goBack.addEventListener("click", function () { finish(null); });
+    // Without a permit: the server takes the chair's desk permit, or refuses and says why.
+    desk.addEventListener("click", function () { finish(body); });
+    take.addEventListener("click", function () {
+      take.disabled = true;
+      status.classList.remove("error");
+      status.textContent = text(section, "face-checking");
+      burst(video, info.frames || 1, info.interval_ms || 250)
+        .then(function (frames) { return sendFrames(section, body, frames); })
+        .then(function (answer) {
+          if (answer.ok) finish(Object.assign({}, body, { permit: answer.data.permit }));
+          else refused(answer.data.message || answer.data.detail || "");
+        })
+        .catch(function () { refused(text(section, "failed")); });
+    });
+
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      take.hidden = true;
+      return refused(text(section, "face-camera"));
+    }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: 640, height: 480 }, audio: false })
+      .then(function (media) {
+        stream = media;
+        video.srcObject = media;
+        take.focus();
+      })
+      .catch(function () {
+        take.hidden = true;
+        refused(text(section, "face-camera"));
+      });
+  }
+
+  function grab(video) {
+    return new Promise(function (resolve) {
+      var canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth || 640;
+      canvas.height = video.videoHeight || 480;
+      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob(resolve, "image/jpeg", 0.85);
+    });
+  }
+
+  // `count` frames, `gap` ms apart: enough for a blink or a head turn where liveness counts.
+  function burst(video, count, gap) {
+    var frames = [];
+    var chain = Promise.resolve();
+    for (var i = 0; i < count; i++) {
+      chain = chain.then(function () {
+        return grab(video).then(function (blob) { if (blob) frames.push(blob); });
+      });
+      if (i < count - 1) {
+        chain = chain.then(function () {
+          return new Promise(function (resolve) { setTimeout(resolve, gap); });
+        });
+      }
+    }
+    return chain.then(function () { return frames; });
+  }
+
+  function sendFrames(section, body, frames) {
+    var data = new FormData();
+    frames.forEach(function (blob, index) { data.append("frames", blob, "frame-" + index + ".jpg"); });
+    if (body.on_behalf_of) data.append("on_behalf_of", String(body.on_behalf_of));
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return fetch("/api/polls/" + section.getAttribute("data-ballot") + "/face-check", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": meta ? meta.content : "" },
+      body: data
+    }).then(function (response) {
+      return response.json().then(function (answer) { return { ok: response.ok, data: answer }; });
     });
   }
 
