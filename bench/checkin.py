@@ -1,5 +1,8 @@
 """Face check-in benchmark: `python -m bench.checkin [--faces DIR] [--workers N]`.
 
+With `--kiosks N` and/or `--door-queue` it runs several kiosks against a real server instead
+(bench/kiosks.py: multi-kiosk fairness, and people queueing at four doors; `--quick`).
+
 Measures, on ../shared/faces (docs/BENCHMARKS.md has the recorded runs):
 - calibration: distances of same-person and different-person faces (photos and the video);
 - frame -> decision latency, p50/p95, of 640x480 JPEG frames with one and with three faces
@@ -413,10 +416,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rounds", type=int, default=40, help="frames per latency figure")
     parser.add_argument("--naive-step", type=int, default=3, help="naive: every Nth video frame")
+    parser.add_argument("--kiosks", type=int, default=0, help="N kiosks on one server (issue 16)")
+    parser.add_argument("--door-queue", action="store_true", help="4 kiosks, a person every 2 s")
+    parser.add_argument("--fps", type=float, default=10.0, help="kiosk cameras' frame rate")
+    parser.add_argument("--seconds", type=float, default=40.0, help="length of a kiosk run")
+    parser.add_argument("--quick", action="store_true", help="12 s kiosk runs (smoke test)")
     args = parser.parse_args(argv)
     if not (args.faces / "people").is_dir():
         print(f"bench.checkin: no face fixtures at {args.faces}", file=sys.stderr)
         return 2
+    if args.kiosks or args.door_queue:
+        from bench import kiosks  # the multi-kiosk runs need a server, not this module's pool
+
+        return kiosks.run(args)
     return asyncio.run(_run(args))
 
 

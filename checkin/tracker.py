@@ -103,12 +103,17 @@ class KioskTracker:
         self._tracks: dict[int, _Track] = {}
         self._ids = itertools.count(1)
         self._checked_in: dict[int, float] = {}  # person id -> time of check-in here
+        self._last_frame_at: float | None = None
 
     def skip_boxes(self, now: float) -> tuple[Box, ...]:
         """Boxes whose faces need no new embedding in the next frame (engine skip_boxes)."""
         return tuple(track.box for track in self._tracks.values() if self._skippable(track, now))
 
     def _skippable(self, track: _Track, now: float) -> bool:
+        # Only a face in the last frame may go unchecked: once the spot was empty, whoever
+        # steps into it is encoded again, or the next person would get the last one's name.
+        if track.last_seen != self._last_frame_at:
+            return False
         if track.person_id is not None:
             return now - track.verified_at < self.settings.reverify_s
         if track.state == FaceState.unknown and track.unknown_since is not None:
@@ -119,6 +124,7 @@ class KioskTracker:
     def update(self, observations: list[Observation], now: float) -> TrackerUpdate:
         """Decide every face of a frame; the check-ins it completes."""
         self._expire(now)
+        self._last_frame_at = now
         pairs = self._associate([obs.box for obs in observations])
         faces: list[FaceDecision] = []
         check_ins: list[CheckIn] = []

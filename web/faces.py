@@ -65,12 +65,15 @@ async def analyse_enrolment(state: AppState, data: bytes) -> engine.EnrolmentFac
     return await services(state).pool.run(engine.analyse_enrolment_photo, data)
 
 
-async def analyse_frame(state: AppState, data: bytes, options: FrameOptions) -> KioskFrame:
+async def analyse_frame(
+    state: AppState, data: bytes, options: FrameOptions, *, kiosk: str | None = None
+) -> KioskFrame:
+    """A kiosk frame's faces and codes; the pool takes the kiosks' frames in turn (fairly)."""
     check_image(data)
-    return await services(state).pool.run(analyse_kiosk_frame, data, options)
+    return await services(state).pool.run(analyse_kiosk_frame, data, options, key=kiosk)
 
 
-def _enrol(
+def enrol_face(
     state: AppState,
     person_id: int,
     face: engine.EnrolmentFace,
@@ -78,6 +81,8 @@ def _enrol(
     source: str,
     data: bytes,
 ) -> EnrolmentResult:
+    """Store an analysed face (blocking: call it in a thread), keeping the photo when the
+    server is set to; the kept photo goes again if the row is not stored."""
     faces = services(state)
     settings = state.settings
     kept = None
@@ -103,7 +108,8 @@ def _enrol(
         raise
 
 
-def _require_consent(state: AppState, person_id: int) -> None:
+def require_consent(state: AppState, person_id: int) -> None:
+    """PersonNotFoundError or ConsentRequiredError before any face work (blocking)."""
     with open_session(state) as session:
         gallery._get_person(session, person_id)
         gallery.require_consent(session=session, person_id=person_id)
@@ -113,9 +119,9 @@ async def enrol_photo(
     state: AppState, *, person_id: int, data: bytes, by: int | None, source: str
 ) -> EnrolmentResult:
     """Consent first (409 before any face work), then the photo's face, then the stored row."""
-    await run_in_threadpool(_require_consent, state, person_id)
+    await run_in_threadpool(require_consent, state, person_id)
     face = await analyse_enrolment(state, data)
-    return await run_in_threadpool(_enrol, state, person_id, face, by, source, data)
+    return await run_in_threadpool(enrol_face, state, person_id, face, by, source, data)
 
 
 def _single_frame(
@@ -150,5 +156,5 @@ async def check_in_single_frame(
 ) -> dict[str, Any]:
     """One image: its faces decided on their own (no tracker), QR codes, and the check-ins."""
     options = FrameOptions(detect=engine.PHOTO_DETECTION)
-    frame = await analyse_frame(state, data, options)
+    frame = await analyse_frame(state, data, options, kiosk=kiosk)
     return await run_in_threadpool(_single_frame, state, meeting_id, frame, kiosk)

@@ -129,6 +129,17 @@ def test_settled_faces_are_skipped_then_reverified() -> None:
     assert tracker.skip_boxes(now=1.3) == ()
 
 
+def test_a_face_missing_from_the_last_frame_is_not_skipped() -> None:
+    # The next person at the door steps into the spot the last one left: an empty frame in
+    # between means their face is encoded again, never taken for the one who left.
+    tracker = KioskTracker(TrackerSettings(reverify_s=5.0))
+    tracker.update([Observation(LEFT, accept(1))], now=0.0)
+    tracker.update([Observation(LEFT, accept(1))], now=0.2)
+    assert tracker.skip_boxes(now=0.3) == (LEFT,)
+    tracker.update([], now=0.4)
+    assert tracker.skip_boxes(now=0.5) == ()
+
+
 def test_someone_else_in_a_settled_box_is_decided_afresh() -> None:
     tracker = KioskTracker()
     tracker.update([Observation(LEFT, accept(1))], now=0.0)

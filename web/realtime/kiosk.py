@@ -29,8 +29,9 @@ from checkin.tracker import CheckIn, FaceState
 from meetings import lifecycle
 from meetings.errors import MeetingStateError
 from models import DeviceKind, Meeting
-from web import faces, ratelimit
+from web import faces, learning, ratelimit
 from web.auth import DeviceRefusedError, device_for_meeting, token_hash
+from web.realtime.kiosk_enrolment import KioskEnrolmentMode
 from web.realtime.revocation import Credential, watch_of
 from web.realtime.ws import CLOSE_POLICY, CLOSE_REVOKED, _token, origin_allowed, ws_error
 from web.state import AppState
@@ -116,10 +117,14 @@ class KioskConnection:
         self.close_code = 1000
         self.tasks: tuple[asyncio.Task[None], ...] = ()
         self.rate_key: str | None = None  # the device token's hash, as for HTTP frames
+        self.enrolment = KioskEnrolmentMode(  # the desk may switch this kiosk to enrolment
+            state, meeting_id=meeting_id, device=device, send=self.send
+        )
 
     async def run(self) -> None:
         receiver = asyncio.create_task(self._receive_loop())
         analyser = asyncio.create_task(self._analyse_loop())
+        listener = asyncio.create_task(self.enrolment.listen())
         self.tasks = (receiver, analyser)
         watch = watch_of(self.state)
         if watch is not None:
@@ -127,6 +132,9 @@ class KioskConnection:
         try:
             await asyncio.wait({receiver, analyser}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            listener.cancel()
+            with contextlib.suppress(BaseException):
+                await listener
             if watch is not None:
                 watch.forget(Credential.device(self.device.device_id), self)
             for task in (receiver, analyser):
@@ -195,13 +203,34 @@ class KioskConnection:
             await self.send(reply)
 
     async def _analyse(self, data: bytes) -> dict[str, Any]:
+        if self.enrolment.active:  # the desk asked this kiosk to enrol someone
+            return await self.enrolment.frame(data)
         kiosk = self.device.kiosk
         now = time.monotonic()
-        frame = await faces.analyse_frame(self.state, data, kiosk.frame_options(now))
+        # Keyed by the device token's hash: the pool gives each kiosk its turn (a device with
+        # several sockets shares one), so a busy door never starves the others.
+        frame = await faces.analyse_frame(
+            self.state, data, kiosk.frame_options(now), kiosk=self.rate_key
+        )
+        learning.remember(
+            self.state,
+            meeting_id=self.meeting_id,
+            kiosk=self.device.name,
+            frame=data,
+            analysis=frame.analysis,
+            at=now,
+        )
         meeting_faces = await run_in_threadpool(self._load)
         update = kiosk.decide(frame.analysis, meeting_faces.gallery, now)
         arrivals = await run_in_threadpool(
             self._record, meeting_faces, update.check_ins, frame.codes
+        )
+        await learning.after_arrivals(  # a QR check-in may teach the face just seen
+            self.state,
+            meeting_id=self.meeting_id,
+            kiosk=self.device.name,
+            arrivals=arrivals,
+            at=now,
         )
         described = [frames.describe_decision(meeting_faces, face) for face in update.faces]
         self.offers = {
@@ -276,6 +305,10 @@ class KioskConnection:
         arrivals = await run_in_threadpool(
             self._record, meeting_faces, [check_in] if check_in else [], []
         )
+        if check_in is not None:  # a grey-zone tap is a second factor: it may teach
+            await learning.after_tap(
+                self.state, meeting_id=self.meeting_id, person_id=person_id, kiosk=self.device.name
+            )
         return {
             "type": "confirmed",
             **meeting_faces.label(person_id),
