@@ -17,6 +17,8 @@ from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
 from web.api import documents as documents_api
+from web.api import face_capture as face_capture_api
+from web.api import face_check as face_check_api
 from web.api import mail as mail_api
 from web.api import meetings as meetings_api
 from web.api import minutes as minutes_api
@@ -121,11 +123,13 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         search_api,
         notes_api,
         polls_api,
+        face_check_api,
         minutes_api,
         reports_api,
         speakers_api,
         checkin_api,
         policy_api,
+        face_capture_api,
     ):
         api.include_router(module.router)
     app.include_router(api)
