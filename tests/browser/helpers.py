@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import APIRequestContext, BrowserContext, Locator, Page, expect
+from playwright.sync_api import (
+    APIRequestContext,
+    Browser,
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+)
 
 from bench._servers import Server as BenchServer
 
@@ -21,6 +29,20 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-dev-shm-usage",
 ]
+
+
+def launch_with_camera(playwright: Playwright, video: Path) -> Browser:
+    """A Chromium of its own whose camera plays `video` (a y4m: tests/browser/fake_camera.py)."""
+    fake_camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_camera]
+    )
+
+
 PASSWORD = "browser-demo-2026"
 SECRET_KEY = "browser-test-secret-key-0123456789-abcdefghij"
 DESKTOP = {"width": 1280, "height": 800}

@@ -14,8 +14,6 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.browser.fake_camera import Still, write_y4m
 from tests.browser.helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PASSWORD,
     NewContext,
@@ -23,6 +21,7 @@ from tests.browser.helpers import (
     Server,
     api_log_in,
     expect_live,
+    launch_with_camera,
 )
 from tests.browser.test_kiosk_journey import RECORD_GREETINGS
 from tests.faces import FACES
@@ -65,14 +64,7 @@ def camera_browser(playwright: Playwright, tmp_path: Path) -> Iterator[Browser]:
     )
     video = tmp_path / "enrol.y4m"
     assert write_y4m(video, scenes) > 50
-    fake_camera = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ]
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_camera]
-    )
+    browser = launch_with_camera(playwright, video)
     yield browser
     browser.close()
 

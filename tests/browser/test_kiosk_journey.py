@@ -13,13 +13,12 @@ from playwright.sync_api import Browser, Page, Playwright, WebSocket, expect
 
 from tests.browser.fake_camera import Clip, Still, write_y4m
 from tests.browser.helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     NewContext,
     Secretariat,
     Server,
     expect_live,
+    launch_with_camera,
     mark_page,
     wait_until,
 )
@@ -60,14 +59,7 @@ def camera_browser(playwright: Playwright, tmp_path: Path) -> Iterator[Browser]:
     """A Chromium of its own whose camera plays the scenes."""
     video = tmp_path / "kiosk.y4m"
     assert write_y4m(video, SCENES) > 100
-    fake_camera = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ]
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_camera]
-    )
+    browser = launch_with_camera(playwright, video)
     yield browser
     browser.close()
 

@@ -11,12 +11,11 @@ from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
 from tests.browser.fake_camera import Still, write_y4m
 from tests.browser.helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TABLET,
     NewContext,
     Secretariat,
     Server,
+    launch_with_camera,
     open_room,
     voting_meeting,
 )
@@ -34,14 +33,7 @@ def camera_browser(playwright: Playwright, tmp_path: Path) -> Iterator[Browser]:
     """A Chromium whose camera shows Obama's face, for every tablet."""
     video = tmp_path / "tablet.y4m"
     assert write_y4m(video, [Still(PROBES / "obama-480p.jpg", 3)]) > 10
-    fake_camera = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ]
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *fake_camera]
-    )
+    browser = launch_with_camera(playwright, video)
     yield browser
     browser.close()
 

@@ -29,8 +29,6 @@ from playwright.sync_api import (
 from bench._servers import free_port, hop_env
 from tests.browser.fake_camera import Still, write_y4m
 from tests.browser.helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PASSWORD,
     SECRET_KEY,
@@ -39,6 +37,7 @@ from tests.browser.helpers import (
     Server,
     expect_live,
     hop,
+    launch_with_camera,
     log_in,
     pdf_bytes,
 )
@@ -104,15 +103,7 @@ def camera_browser(
     """A Chromium whose camera shows the two delegates' faces in turn, for the kiosk."""
     video = tmp_path_factory.mktemp("camera") / "door.y4m"
     assert write_y4m(video, SEEN_BY_CAMERA) > 10
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM),
-        args=[
-            *CHROMIUM_ARGS,
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
+    browser = launch_with_camera(playwright, video)
     yield browser
     browser.close()
 

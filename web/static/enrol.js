@@ -137,7 +137,10 @@
     showReadiness(body);
     if (body.accepted) {
       // The gallery's check: this face matches someone else, or not the person's others.
-      if (body.warning) warning.textContent = label("warning") + " " + body.warning;
+      if (body.warning) {
+        warning.textContent = label("warning") + " " + body.warning;
+        warning.hidden = false;
+      }
       kept += 1;
       index += 1;
       tries = 0;
