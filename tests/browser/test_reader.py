@@ -198,9 +198,11 @@ def test_a_highlight_and_a_pinned_note_are_kept_and_drawn_again(
     # A note pinned to a point of the page, with a comment, shared with the secretariat.
     page.locator("#reader-pin").click()
     expect(page.locator("#reader-pin")).to_have_attribute("aria-pressed", "true")
-    box = page.locator('.page[data-page-number="2"] .canvasWrapper').bounding_box()
+    canvas = page.locator('.page[data-page-number="2"] .canvasWrapper')
+    box = canvas.bounding_box()
     assert box is not None
-    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.2)
+    # Relative to the page's own box at the moment of the click: the reader may still scroll.
+    canvas.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.2}, force=True)
     expect(page.locator("#reader-note-form")).to_be_visible()
     page.locator("#reader-note-body").fill("Đề nghị làm rõ nguồn kinh phí.")
     page.locator("#reader-note-shared").check()
