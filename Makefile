@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest clean system-deps
+.PHONY: install run test lint typecheck pytest clean system-deps install-fast-engine
 
 install: $(STAMP)
 
@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml Makefile $(wildcard package-lock.json)
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PIP) install "pip>=24" "setuptools<82" wheel
 	@# dlib-bin is the prebuilt dlib; face_recognition's own metadata would pull the dlib sdist.
-	@$(PIP) install dlib-bin face-recognition-models
+	@# A dlib built with BLAS (make install-fast-engine) is kept: dlib-bin would overwrite it.
+	@if $(PY) -c "import dlib, sys; sys.exit(not dlib.DLIB_USE_BLAS)" 2>/dev/null; \
+	  then $(PIP) install face-recognition-models; \
+	  else $(PIP) install dlib-bin face-recognition-models; fi
 	@$(PIP) install --no-deps "face_recognition>=1.3"
 	@$(PIP) install Pillow Click
 	@$(PIP) install -e ".[dev]"
@@ -25,6 +28,10 @@ $(STAMP): pyproject.toml Makefile $(wildcard package-lock.json)
 	@if [ -f package-lock.json ]; then npm ci --silent; fi
 	@touch $(STAMP)
 	@echo "hop: installed into $(VENV)"
+
+# Opt-in: dlib built from source against OpenBLAS instead of the dlib-bin wheel (docs/BENCHMARKS.md).
+install-fast-engine: install
+	@bash scripts/fast-engine.sh $(VENV)
 
 run: install
 	@$(HOP) migrate
