@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx2 as httpx
 from sqlmodel import Session
@@ -68,18 +68,12 @@ def prepare_scene(workdir: Path) -> Scene:
     return Scene(url, workdir / "var", meeting_id, item_id, "bench_clerk", token)
 
 
-def _populate(session: Session) -> tuple[int, int, str]:
+def clerk_and_meeting(session: Session, title: str, hours_ahead: int = 1) -> tuple[Any, Any]:
+    """The benchmarks' secretariat account (bench_clerk, PASSWORD) and a three-hour meeting of
+    theirs starting `hours_ahead` hours from now."""
     from meetings import people, scheduling
-    from models import (
-        AgendaItemCreate,
-        DeviceKind,
-        DeviceTokenCreate,
-        MeetingCreate,
-        PersonCreate,
-        Role,
-    )
+    from models import MeetingCreate, PersonCreate, Role
     from models.base import utcnow
-    from web.auth import issue_device_token
 
     clerk = people.create_person(
         session=session,
@@ -87,12 +81,21 @@ def _populate(session: Session) -> tuple[int, int, str]:
             username="bench_clerk", full_name="Thư ký", role=Role.secretariat, password=PASSWORD
         ),
     )
-    start = utcnow() + timedelta(hours=1)
+    start = utcnow() + timedelta(hours=hours_ahead)
     meeting = scheduling.create_meeting(
         session=session,
-        data=MeetingCreate(title="Bench", start_at=start, end_at=start + timedelta(hours=3)),
+        data=MeetingCreate(title=title, start_at=start, end_at=start + timedelta(hours=3)),
         creator=clerk,
     )
+    return clerk, meeting
+
+
+def _populate(session: Session) -> tuple[int, int, str]:
+    from meetings import scheduling
+    from models import AgendaItemCreate, DeviceKind, DeviceTokenCreate
+    from web.auth import issue_device_token
+
+    clerk, meeting = clerk_and_meeting(session, "Bench")
     item = scheduling.add_agenda_item(
         session=session, meeting=meeting, data=AgendaItemCreate(title="Khai mạc")
     )

@@ -32,7 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from bench import _scenes
 from bench._scenes import Appearance, Footage, Scene
-from bench._servers import PASSWORD, SECRET_KEY, Server, free_port, hop_env, populated
+from bench._servers import SECRET_KEY, Server, clerk_and_meeting, free_port, hop_env, populated
 from checkin import engine
 from checkin.engine import EnrolmentFace
 from checkin.matching import Gallery
@@ -100,7 +100,6 @@ def prepare(workdir: Path, enrolled: dict[str, list[EnrolmentFace]], kiosks: int
 def _populate(
     session: Session, enrolled: dict[str, list[EnrolmentFace]], kiosks: int
 ) -> tuple[int, dict[int, str], list[str]]:
-    from datetime import timedelta
 
     from checkin import gallery
     from checkin.crypto import FaceCipher
@@ -109,25 +108,11 @@ def _populate(
         DeviceKind,
         DeviceTokenCreate,
         InvitationCreate,
-        MeetingCreate,
         PersonCreate,
-        Role,
     )
-    from models.base import utcnow
     from web.auth import issue_device_token
 
-    clerk = people.create_person(
-        session=session,
-        data=PersonCreate(
-            username="bench_clerk", full_name="Thư ký", role=Role.secretariat, password=PASSWORD
-        ),
-    )
-    start = utcnow() + timedelta(hours=1)
-    meeting = scheduling.create_meeting(
-        session=session,
-        data=MeetingCreate(title="Kiosks", start_at=start, end_at=start + timedelta(hours=3)),
-        creator=clerk,
-    )
+    clerk, meeting = clerk_and_meeting(session, "Kiosks")
     cipher = FaceCipher.from_secret(SECRET_KEY)
     names: dict[int, str] = {}
     for seat, (name, faces) in enumerate(enrolled.items(), start=1):

@@ -32,12 +32,19 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bench._pdfs import page_lines, pdf_of
-from bench._servers import PASSWORD, Server, free_port, fresh_database, hop_env, populated
+from bench._servers import (
+    PASSWORD,
+    Server,
+    clerk_and_meeting,
+    free_port,
+    fresh_database,
+    hop_env,
+    populated,
+)
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_bench_reader"
 TARGETS = {"first_page_p50_ms": 1500.0, "search_p95_ms": 100.0, "reanchor_ms": 1000.0}
@@ -79,24 +86,12 @@ def _workdir(args: argparse.Namespace) -> Iterator[tuple[Path, str]]:
 
 def _meeting(session: Any) -> tuple[Any, Any, Any]:
     from meetings import people, scheduling
-    from models import InvitationCreate, MeetingCreate, PersonCreate, Role
-    from models.base import utcnow
+    from models import InvitationCreate, PersonCreate
 
-    clerk = people.create_person(
-        session=session,
-        data=PersonCreate(
-            username="bench_clerk", full_name="Thư ký", role=Role.secretariat, password=PASSWORD
-        ),
-    )
+    clerk, meeting = clerk_and_meeting(session, "Kỳ họp", hours_ahead=2)
     delegate = people.create_person(
         session=session,
         data=PersonCreate(username="daibieu", full_name="Đại biểu Một", password=PASSWORD),
-    )
-    start = utcnow() + timedelta(hours=2)
-    meeting = scheduling.create_meeting(
-        session=session,
-        data=MeetingCreate(title="Kỳ họp", start_at=start, end_at=start + timedelta(hours=3)),
-        creator=clerk,
     )
     assert delegate.id is not None
     scheduling.invite(
