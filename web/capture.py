@@ -54,7 +54,7 @@ async def capture_frame(
     """Consent (409 before any face work), the frame's checks for the step, then the template
     (its source SOURCE:STEP, e.g. camera:left or kiosk:left)."""
     await run_in_threadpool(faces.require_consent, state, person_id)
-    faces.check_image(data)
+    await faces.check_image(data)
     try:
         face: EnrolmentFace = await faces.services(state).pool.run(
             analyse_enrolment_photo, data, step

@@ -53,15 +53,20 @@ def open_session(state: AppState) -> AbstractContextManager[Session]:
     return open_db_session(state.engine, publish=state.hub.publish_threadsafe)
 
 
-def check_image(data: bytes) -> None:
+def check_image_now(data: bytes) -> None:
     """Refuse an empty, unknown, cut-short or oversized image before it takes a pool slot."""
     if not data:
         raise EmptyImageError("The image is empty", field="photo")
     engine.check_limits(data)
 
 
+async def check_image(data: bytes) -> None:
+    """check_image_now in a thread: a crafted header can take a second or two to parse."""
+    await run_in_threadpool(check_image_now, data)
+
+
 async def analyse_enrolment(state: AppState, data: bytes) -> engine.EnrolmentFace:
-    check_image(data)
+    await check_image(data)
     return await services(state).pool.run(engine.analyse_enrolment_photo, data)
 
 
@@ -69,7 +74,7 @@ async def analyse_frame(
     state: AppState, data: bytes, options: FrameOptions, *, kiosk: str | None = None
 ) -> KioskFrame:
     """A kiosk frame's faces and codes; the pool takes the kiosks' frames in turn (fairly)."""
-    check_image(data)
+    await check_image(data)
     return await services(state).pool.run(analyse_kiosk_frame, data, options, key=kiosk)
 
 

@@ -158,7 +158,8 @@ def test_box_iou() -> None:
 
 def test_detection_scale_follows_the_smallest_face_asked_for() -> None:
     kiosk = engine.KIOSK_DETECTION
-    assert kiosk.scale_for(640, 480) == pytest.approx(80 / 64)  # enlarged: faces at 2 m
+    assert kiosk.scale_for(640, 480) == 1.0  # a webcam frame as it is: faces from 80 px
+    assert DetectOptions(min_face_px=64).scale_for(640, 480) == pytest.approx(80 / 64)
     assert engine.PHOTO_DETECTION.scale_for(4000, 3000) < 0.35  # a phone photo is shrunk
     assert DetectOptions(min_face_px=10).scale_for(100, 100) == 2.0  # never more than 2x
 

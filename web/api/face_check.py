@@ -116,7 +116,7 @@ async def _read_frame(upload: UploadFile) -> bytes:
 
 async def _analyse(state: AppState, data: bytes, options: FrameOptions) -> FrameAnalysis:
     # One frame at a time: a burst must not take every slot of the pool the kiosks share.
-    faces.check_image(data)
+    await faces.check_image(data)
     return await faces.services(state).pool.run(engine.analyse_frame, data, options)
 
 
