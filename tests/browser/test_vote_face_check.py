@@ -64,12 +64,6 @@ def confirm_with_camera(page: Page) -> Locator:
     return ballot
 
 
-# Passes on its own and beside the other face journeys, but twice in the whole suite the
-# second tablet's face check got no answer within 30 s: kept running, not yet trusted. The
-# same rules are proven by tests/voting/test_face_check.py and tests/api/test_vote_face_check.py.
-@pytest.mark.xfail(
-    reason="the face check sometimes gets no answer late in the full suite", strict=False
-)
 def test_the_tablet_confirms_the_face_before_the_ballot(
     new_context: NewContext, camera_browser: Browser, server: Server
 ) -> None:

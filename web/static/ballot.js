@@ -132,6 +132,7 @@
     setStatus(form, "", false);
     form.querySelector(".ballot-summary").textContent = summaryOf(form, section);
     form.querySelector("fieldset").disabled = true;
+    form.setAttribute("data-live-hold", "");  // the live layer leaves the form as it is
     form.querySelector("[data-action=review]").hidden = true;
     form.querySelector(".ballot-confirm").hidden = false;
     form.querySelector("[data-action=confirm]").focus();
@@ -141,6 +142,13 @@
     form.querySelector("fieldset").disabled = false;
     form.querySelector("[data-action=review]").hidden = false;
     form.querySelector(".ballot-confirm").hidden = true;
+    letGo(form);
+  }
+
+  function letGo(element) {
+    var part = element.closest("[data-live-fragment]");
+    element.removeAttribute("data-live-hold");
+    if (part && window.HopLive) window.HopLive.release(part);
   }
 
   function timeOf(iso) {
@@ -406,6 +414,7 @@
     var changing = form.closest("details.ballot-change");
     (changing || form).remove();
     showReceived(section, lines);
+    letGo(section);
   }
 
   document.addEventListener("submit", function (event) {
@@ -445,15 +454,8 @@
   // A ballot fragment was replaced by the live layer: put back what was being chosen.
   document.addEventListener("hop:fragment", restoreAll);
 
-  function refresh(holder) {
-    if (holder.contains(document.activeElement) && document.activeElement !== document.body) return;
-    fetch(holder.getAttribute("data-live-fragment"), { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) {
-        if (html !== null) { holder.innerHTML = html; restoreAll(); }
-      })
-      .catch(function () { /* the next poll event refreshes it */ });
-  }
+  // live.js fetches the ballots (never under the person's hands); hop:fragment restores them.
+  function refresh(holder) { window.HopLive.refresh(holder); }
 
   var holder = document.querySelector("[data-ballot-person]");
   if (!holder) return;

@@ -270,9 +270,15 @@
     return element.hopLive;
   }
 
+  // A part the person is typing or choosing in, or that holds a step under way (a ballot being
+  // confirmed: data-live-hold), is never replaced; it is marked stale and fetched afterwards.
+  function holding(element) {
+    var focused = element.contains(document.activeElement) && document.activeElement !== document.body;
+    return focused || element.querySelector("[data-live-hold]") !== null;
+  }
+
   function fetchInto(element) {
-    // Never replace a part the person is typing or choosing in.
-    if (element.contains(document.activeElement) && document.activeElement !== document.body) {
+    if (holding(element)) {
       element.setAttribute("data-live-stale", "1");
       return;
     }
@@ -283,7 +289,9 @@
     fetch(target, { credentials: "same-origin", headers: headers })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
-        if (html !== null) {
+        // The answer may come after the person started something here: checked again.
+        if (html !== null && holding(element)) element.setAttribute("data-live-stale", "1");
+        else if (html !== null) {
           element.innerHTML = html;
           element.removeAttribute("data-live-stale");
           afterFragment(element);
@@ -319,10 +327,13 @@
 
   document.addEventListener("focusout", function (event) {
     var stale = event.target.closest && event.target.closest("[data-live-stale]");
-    if (stale) setTimeout(function () {
-      if (!stale.contains(document.activeElement)) fetchInto(stale);
-    }, 0);
+    if (stale) setTimeout(function () { release(stale); }, 0);
   });
+
+  // A stale part is fetched once nothing holds it any more.
+  function release(element) {
+    if (element.hasAttribute("data-live-stale") && !holding(element)) fetchInto(element);
+  }
 
   var served = document.querySelectorAll("[data-live-fragment]");
   for (var k = 0; k < served.length; k++) watchExpiry(served[k]);
@@ -333,6 +344,13 @@
 
   window.HopLive = {
     lastSeq: function () { return lastSeq; },
+    // Fetch a live part now (it waits while the person is busy in it).
+    refresh: fetchInto,
+    // A step under way in a part ended (data-live-hold removed): catch up if it went stale.
+    release: function (element) {
+      var part = element.closest("[data-live-fragment]");
+      if (part) release(part);
+    },
     // A message over the open socket (ballots); false when it is not open, to fall back on HTTP.
     send: function (message) {
       if (!socket || socket.readyState !== 1) return false;
