@@ -40,6 +40,21 @@ from models.document import (
     ReadReceipt,
     VersionPublic,
 )
+from models.draft import (
+    AnswerVerdict,
+    CommentRound,
+    DraftSection,
+    ResponseStatus,
+    RoundAnswer,
+    RoundComment,
+    RoundMember,
+    RoundReport,
+    RoundResponse,
+    RoundRole,
+    RoundStatus,
+    SectionKind,
+    Stance,
+)
 from models.event import Audience, Event, EventPublic
 from models.face import (
     FaceConsent,
@@ -109,6 +124,19 @@ from models.rendition import DocumentRendition, RenditionStatus
 from models.speaker import SpeechRequest, SpeechStatus
 
 __all__ = [
+    "AnswerVerdict",
+    "CommentRound",
+    "DraftSection",
+    "ResponseStatus",
+    "RoundAnswer",
+    "RoundComment",
+    "RoundMember",
+    "RoundReport",
+    "RoundResponse",
+    "RoundRole",
+    "RoundStatus",
+    "SectionKind",
+    "Stance",
     "AnchorState",
     "DocumentRendition",
     "Note",
