@@ -105,3 +105,19 @@ class LivenessFailedError(FaceCheckFailedError):
 
 class FaceMismatchError(PermissionDeniedError):
     """The face is not the voter's own."""
+
+
+class RoundNotFoundError(NotFoundError):
+    pass
+
+
+class RoundStateError(ConflictError):
+    """The comment round is not in a state that allows this step."""
+
+
+class NotRoundMemberError(PermissionDeniedError):
+    pass
+
+
+class InvalidCommentError(InvalidInputError):
+    pass
