@@ -64,3 +64,11 @@ class InvalidDataError(InvalidInputError):
 
 class UnsafeDocumentError(InvalidInputError):
     """A document with active content (scripts, launch actions, embedded files)."""
+
+
+class DraftTextError(InvalidInputError):
+    """A draft whose text cannot be split into articles (no text layer, or no article)."""
+
+
+class DraftStructureError(InvalidInputError):
+    """A draft's structure that does not hold together (positions, parents, lengths)."""
