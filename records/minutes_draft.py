@@ -115,6 +115,12 @@ def _invited_chair(session: Session, meeting: Meeting) -> Person | None:
     return session.exec(query).first()
 
 
+def issuer_of(session: Session, meeting: Meeting) -> str:
+    """The issuing body printed at the top left of the meeting's records: the chair's unit."""
+    chair = _person(session, meeting.chair_id) or _invited_chair(session, meeting)
+    return _issuer(session, chair)
+
+
 def _issuer(session: Session, chair: Person | None) -> str:
     unit = None if chair is None or chair.unit_id is None else session.get(OrgUnit, chair.unit_id)
     return unit.name.upper() if unit else ""

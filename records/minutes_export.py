@@ -90,7 +90,7 @@ def _story(minutes: Minutes, body: MinutesBody, fonts: Fonts) -> list[Any]:
         return Paragraph(escape(fonts.text(value)).replace("\n", "<br/>"), styles[style])
 
     story: list[Any] = [] if minutes.status == MinutesStatus.final else [p(DRAFT_STAMP, "stamp")]
-    story += [_heading(body, p), p(body.place_date, "date"), p(body.title, "title")]
+    story += [_heading(body.issuer, p), p(body.place_date, "date"), p(body.title, "title")]
     story.append(p(body.subject, "subject"))
     for section in printed_sections(body):
         if section.title:
@@ -100,11 +100,11 @@ def _story(minutes: Minutes, body: MinutesBody, fonts: Fonts) -> list[Any]:
     return story
 
 
-def _heading(body: MinutesBody, p: Callable[[str, str], Any]) -> Any:
+def _heading(issuer: str, p: Callable[[str, str], Any]) -> Any:
     from reportlab.platypus import Table, TableStyle
 
     table = Table(
-        [[p(body.issuer, "issuer"), [p(NATION, "nation"), p(MOTTO, "motto")]]],
+        [[p(issuer, "issuer"), [p(NATION, "nation"), p(MOTTO, "motto")]]],
         colWidths=["38%", "62%"],
     )
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -165,7 +165,7 @@ def minutes_docx(minutes: Minutes) -> bytes:
     style.font.name, style.font.size = "Times New Roman", Pt(13)
     if minutes.status != MinutesStatus.final:
         _para(document, DRAFT_STAMP, bold=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _docx_heading(document, body)
+    _docx_heading(document, body.issuer)
     _para(document, body.place_date, italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _para(document, body.title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=15)
     _para(document, body.subject, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -213,11 +213,11 @@ def _para(
     return paragraph
 
 
-def _docx_heading(document: Any, body: MinutesBody) -> None:
+def _docx_heading(document: Any, issuer: str) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     left, right = document.add_table(rows=1, cols=2).rows[0].cells
-    for cell, lines in ((left, [body.issuer]), (right, [NATION, MOTTO])):
+    for cell, lines in ((left, [issuer]), (right, [NATION, MOTTO])):
         cell.paragraphs[0].text = ""
         for line in lines:
             _para(cell, line, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=12)
