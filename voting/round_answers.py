@@ -91,14 +91,20 @@ def current_comments(session: Session, round: CommentRound) -> list[RoundComment
     return list(rows)
 
 
-def members(session: Session, round: CommentRound) -> list[tuple[RoundMember, Person]]:
+def people_in(session: Session, round: CommentRound) -> list[tuple[RoundMember, Person]]:
+    """Everyone asked to take part (members and the drafting body), by name."""
     rows = session.exec(
         select(RoundMember, Person)
         .join(Person, col(Person.id) == col(RoundMember.person_id))
-        .where(RoundMember.round_id == round.id, RoundMember.role == RoundRole.member)
+        .where(RoundMember.round_id == round.id)
         .order_by(col(Person.full_name))
     ).all()
     return list(rows)
+
+
+def members(session: Session, round: CommentRound) -> list[tuple[RoundMember, Person]]:
+    """The members asked for comments."""
+    return [row for row in people_in(session, round) if row[0].role == RoundRole.member]
 
 
 def overview(session: Session, round: CommentRound) -> Overview:

@@ -85,10 +85,14 @@ class ResponseView:
 
 
 def get_round(session: Session, *, round_id: int, viewer: Person) -> CommentRound:
-    """The round, when the viewer may see its meeting (else not found)."""
+    """The round, when the viewer may see its meeting or is asked to take part in the round
+    (the drafting body need not be invited to the meeting); else not found."""
     found = session.get(CommentRound, round_id)
     if found is None:
         raise RoundNotFoundError("No such comment round")
+    assert viewer.id is not None
+    if membership(session, round=found, person_id=viewer.id) is not None:
+        return found
     try:
         access.get_visible_meeting(session, meeting_id=found.meeting_id, viewer=viewer)
     except MeetingNotFoundError as error:
@@ -376,8 +380,8 @@ def save_response(
     key = author_key(round, person.id, secret)
     rows = _responses(session, round, key)
     for draft in [row for row in rows if row.status == ResponseStatus.draft]:
-        for comment in _comments(session, draft):
-            session.delete(comment)
+        for stale in _comments(session, draft):
+            session.delete(stale)
         session.delete(draft)
     session.flush()  # the draft's revision number is taken again below
     submitted = [row for row in rows if row.status == ResponseStatus.submitted]

@@ -26,6 +26,7 @@ from web.api import notes as notes_api
 from web.api import people as people_api
 from web.api import polls as polls_api
 from web.api import reports as reports_api
+from web.api import rounds as rounds_api
 from web.api import search as search_api
 from web.api import speakers as speakers_api
 from web.deps import SessionDep, csrf_protect
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         search_api,
         notes_api,
         polls_api,
+        rounds_api,
         face_check_api,
         minutes_api,
         reports_api,

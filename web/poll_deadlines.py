@@ -1,9 +1,14 @@
-"""Closes polls at their deadline while the server runs; every screen sees "poll.closed"."""
+"""Deadlines while the server runs: polls and comment rounds close at theirs (every screen sees
+"poll.closed" / "round.closed"), and members who have not commented on a draft are reminded
+the day before (e-mail when it is set up, and a notice on their tablets)."""
 
 import logging
 
 from models.db import open_session
 from voting.deadlines import close_due_polls
+from voting.round_answers import LinkFor, remind_due
+from voting.rounds import close_due_rounds
+from web.mail import mail_config
 from web.periodic import Periodic
 from web.state import AppState
 
@@ -16,6 +21,20 @@ def close_due(state: AppState) -> list[int]:
         closed = close_due_polls(session=session)
     if closed:
         log.info("Closed at their deadline: polls %s", closed)
+    close_rounds(state)
+    return closed
+
+
+def close_rounds(state: AppState) -> list[int]:
+    """Close the comment rounds past their deadline, then send the reminders now due."""
+    settings = state.settings
+    with open_session(state.engine, publish=state.hub.publish_threadsafe) as session:
+        closed = close_due_rounds(session=session)
+        reminded = remind_due(
+            session, config=mail_config(settings), link_for=LinkFor(settings.public_url)
+        )
+    if closed or reminded:
+        log.info("Comment rounds closed %s, reminded %s", closed, reminded)
     return closed
 
 
