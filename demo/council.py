@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from demo.papers import Paper, Signers, regular_session_papers, thematic_session_papers
 from demo.pdfs import render_pdf
-from meetings import documents, people, scheduling
+from meetings import documents, draft_structure, people, scheduling
 from meetings.documents import Uploads, UploadSettings
 from meetings.passwords import hash_password
 from meetings.storage import BlobStore
@@ -25,6 +25,7 @@ from models import (
     AgendaItem,
     AgendaItemCreate,
     Blob,
+    CommentRound,
     Document,
     DocumentVersion,
     Invitation,
@@ -41,6 +42,8 @@ from models import (
     Role,
 )
 from models.db import make_engine
+from voting import rounds
+from voting.rounds import RoundFields
 
 # Every demo account gets this password unless `--password` / HOP_DEMO_PASSWORD says otherwise.
 # It is for trying Hop on one's own machine only, never for a server others can reach.
@@ -377,6 +380,7 @@ def _load(session: Session, uploads: Uploads, files: _NewFiles, password: str) -
     rng = random.Random(SEED)
     plans = meeting_plans(datetime.now(UTC))
     meetings = [_create_meeting(session, uploads, files, plan, members, rng) for plan in plans]
+    _open_draft_round(session, uploads, meetings[1], members)
     papers = [paper for plan in plans for paper in plan.papers]
     return DemoSummary(
         people=len(members),
@@ -444,6 +448,34 @@ def _create_meeting(
     for paper in plan.papers:
         _add_paper(session, uploads, files, meeting, items[paper.item - 1], paper, clerk)
     return meeting
+
+
+DRAFT_ROUND = "Góp ý dự thảo Nghị quyết về sử dụng tạm thời một phần hè phố"
+
+
+def _open_draft_round(
+    session: Session, uploads: Uploads, meeting: Meeting, members: dict[str, Person]
+) -> CommentRound:
+    """The thematic session's draft resolution, open for the delegates' comments until the
+    session starts; the economic and urban department (khachmoi03) answers them."""
+    draft = session.exec(
+        select(Document).where(
+            Document.meeting_id == meeting.id, col(Document.title).startswith("Dự thảo")
+        )
+    ).one()
+    fields = RoundFields(
+        title=DRAFT_ROUND,
+        instructions="Đề nghị các đại biểu góp ý theo từng điều, khoản trước phiên họp.",
+        deadline=meeting.start_at,
+        drafter_ids=[members["khachmoi03"].id or 0],
+    )
+    clerk = members["thuky"]
+    round = rounds.create_round(session, meeting=meeting, document=draft, fields=fields, by=clerk)
+    version = session.get(DocumentVersion, round.version_id)
+    assert version is not None
+    sections = draft_structure.propose_structure(session, version, store=uploads.store)
+    draft_structure.save_structure(session, round.version_id, sections)
+    return rounds.open_round(session, round=round, by=clerk)
 
 
 def _add_item(session: Session, meeting: Meeting, line: AgendaLine) -> AgendaItem:

@@ -405,6 +405,12 @@ def _pavement_resolution(issued: date, year: int, signers: Signers) -> OfficialD
             "# QUYẾT NGHỊ:",
             "Điều 1. Thông qua Đề án quản lý, sử dụng tạm thời một phần hè phố trên địa bàn "
             f"phường, thí điểm tại 14 tuyến phố từ ngày 01 tháng 01 năm {year + 1}.",
+            "1. Phần hè phố được sử dụng tạm thời phải bảo đảm lối đi cho người đi bộ rộng tối "
+            "thiểu 1,5 mét.",
+            "2. Mục đích sử dụng tạm thời một phần hè phố gồm:",
+            "a) Trông giữ xe đạp, xe máy có thu phí;",
+            "b) Kinh doanh, buôn bán hàng hóa của hộ gia đình có nhà mặt phố;",
+            "c) Tổ chức hoạt động văn hóa, thể thao, diễu hành, lễ hội.",
             "Điều 2. Giao Ủy ban nhân dân phường tổ chức thực hiện; sơ kết và báo cáo Hội đồng "
             "nhân dân phường sau 6 tháng thực hiện.",
             "Điều 3. Thường trực, các Ban và đại biểu Hội đồng nhân dân phường giám sát việc thực "

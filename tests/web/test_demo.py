@@ -16,12 +16,21 @@ from typer.testing import CliRunner
 from cli.main import app as cli
 from core.pdf import FONT_DIR, HELVETICA, MOTTO, NATION, ascii_fold, load_fonts
 from demo import council as demo_council
-from demo.council import DEFAULT_PASSWORD, DemoError, DemoSummary, load_demo, print_logins
+from demo.council import (
+    DEFAULT_PASSWORD,
+    DRAFT_ROUND,
+    DemoError,
+    DemoSummary,
+    load_demo,
+    print_logins,
+)
 from demo.pdfs import OfficialDocument, render_pdf
+from meetings.draft_structure import load_structure
 from meetings.passwords import verify_password
 from meetings.storage import BlobStore
 from models import (
     AgendaItem,
+    CommentRound,
     Document,
     DocumentStatus,
     DocumentVersion,
@@ -33,6 +42,9 @@ from models import (
     Person,
     Reply,
     Role,
+    RoundMember,
+    RoundRole,
+    RoundStatus,
 )
 from models.base import as_utc, utcnow
 from models.db import make_engine
@@ -299,3 +311,20 @@ def test_hop_demo_command(settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     third = runner.invoke(cli, ["demo"])
     assert third.exit_code == 1
     assert "already there" in third.output
+
+
+def test_demo_has_a_draft_resolution_open_for_comments(demo: DemoSummary, db: Session) -> None:
+    """Issue 17: the thematic session's draft, split into its articles, clauses and points,
+    open for the delegates' comments until the session starts."""
+    found = db.exec(select(CommentRound)).one()
+    assert (found.title, found.status) == (DRAFT_ROUND, RoundStatus.open)
+    meeting = db.get(Meeting, found.meeting_id)
+    assert meeting is not None
+    assert found.deadline == meeting.start_at
+    sections = load_structure(db, found.version_id)
+    labels = [section.label for section in sections]
+    assert labels[:3] == ["Điều 1", "Khoản 1", "Khoản 2"]
+    assert {"Điểm a", "Điểm b", "Điểm c", "Điều 2", "Điều 3"} <= set(labels)
+    members = db.exec(select(RoundMember).where(RoundMember.round_id == found.id)).all()
+    roles = {member.role for member in members}
+    assert roles == {RoundRole.member, RoundRole.drafter}
