@@ -22,7 +22,7 @@ from meetings.mail import (
     report_of,
 )
 from meetings.reply_links import ReplyLinks
-from models import Invitation, Meeting, MeetingStatus, Person, Reply
+from models import Invitation, Meeting, MeetingKind, MeetingStatus, Person, Reply
 from models.base import utcnow
 
 Row = tuple[Invitation, Person, Meeting]
@@ -37,6 +37,7 @@ def due_reminders(*, session: Session, hours: int, now: datetime | None = None) 
         .join(Meeting, col(Meeting.id) == Invitation.meeting_id)
         .where(
             Meeting.status == MeetingStatus.scheduled,
+            Meeting.kind == MeetingKind.session,  # a written consultation has no session
             col(Meeting.start_at) > now,
             col(Meeting.start_at) <= now + timedelta(hours=hours),
             col(Invitation.reminded_at).is_(None),

@@ -76,6 +76,7 @@ from models.meeting import (
     InvitationUpdate,
     Meeting,
     MeetingCreate,
+    MeetingKind,
     MeetingPublic,
     MeetingRole,
     MeetingStatus,
@@ -122,8 +123,11 @@ from models.poll import (
 )
 from models.rendition import DocumentRendition, RenditionStatus
 from models.speaker import SpeechRequest, SpeechStatus
+from models.written import WrittenResult
 
 __all__ = [
+    "MeetingKind",
+    "WrittenResult",
     "AnswerVerdict",
     "CommentRound",
     "DraftSection",

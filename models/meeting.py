@@ -57,6 +57,11 @@ class MeetingStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class MeetingKind(StrEnum):
+    session = "session"  # members meet (in the hall or remotely)
+    written = "written"  # lấy ý kiến bằng văn bản: questions answered by a deadline, no session
+
+
 class MeetingBase(SQLModel):
     title: str = Field(min_length=1, max_length=MEETING_TITLE_MAX)
     description: str = Field(default="", max_length=10_000)
@@ -64,6 +69,7 @@ class MeetingBase(SQLModel):
     end_at: datetime = Field(sa_type=DateTime(timezone=True))
     location: str = Field(default="", max_length=300)
     chair_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    kind: MeetingKind = Field(default=MeetingKind.session, sa_type=String(16))
 
     _utc_times = field_validator("start_at", "end_at")(_in_utc)
 

@@ -206,7 +206,12 @@ def _check_rule(data: PollCreate) -> None:
         data.majority_rule = default_rule(data.kind)
         return
     if data.kind == PollKind.opinion:
-        raise ValueError("An opinion poll has no majority rule")
+        # Agree / disagree can decide (a written consultation's question); free text cannot.
+        if not data.opinion_agree:
+            raise ValueError("An opinion poll without agree / disagree has no majority rule")
+        if data.majority_rule == MajorityRule.plurality:
+            raise ValueError("Agree / disagree takes the simple, absolute or two-thirds rule")
+        return
     if data.kind == PollKind.yes_no and data.majority_rule == MajorityRule.plurality:
         raise ValueError("A yes/no poll takes the simple, absolute or two-thirds rule")
     if data.kind != PollKind.yes_no and data.majority_rule == MajorityRule.simple:

@@ -17,6 +17,7 @@ from models import (
     DocumentVersion,
     Invitation,
     Meeting,
+    MeetingKind,
     Person,
     Poll,
     PollCreate,
@@ -264,7 +265,7 @@ def open_poll(
             raise QuorumNotMetError(
                 "No one with a voting right is invited to the meeting: nobody could vote"
             )
-        if not quorum.met:
+        if not quorum.met and not _written(session, poll):  # no session: nobody is "present"
             raise QuorumNotMetError(
                 f"Quorum not met: {quorum.present} of {quorum.members} members with a voting "
                 f"right are present, {quorum.required} needed ({quorum.basis} quorum "
@@ -347,6 +348,11 @@ def get_result(*, session: Session, poll: Poll, viewer: Person) -> dict[str, Any
 def _require(poll: Poll, allowed: set[PollStatus], step: str) -> None:
     if poll.status not in allowed:
         raise PollStateError(f"A {poll.status} poll cannot be {step}")
+
+
+def _written(session: Session, poll: Poll) -> bool:
+    meeting = session.get(Meeting, poll.meeting_id)
+    return meeting is not None and meeting.kind == MeetingKind.written
 
 
 def _require_meeting(session: Session, poll: Poll, action: Action) -> None:

@@ -32,7 +32,7 @@ def compute_result(*, session: Session, poll: Poll) -> dict[str, Any]:
     entries = _secret_entries(session, poll) if poll.secret else _named_entries(session, poll)
     result = _header(poll, roll, len(entries))
     if poll.kind == PollKind.opinion:
-        result.update(_opinions(poll, entries))
+        result.update(_opinions(poll, entries, roll))
     else:
         result.update(_votes(poll, [entry.choice for entry in entries], roll))
     if poll.secret:
@@ -110,12 +110,29 @@ def _decide(poll: Poll, counts: dict[str, int], bases: rules.Bases) -> rules.Dec
     return rules.decide_election(rule=rule, votes=counts, seats=seats, bases=bases)
 
 
-def _opinions(poll: Poll, entries: list[Entry]) -> dict[str, Any]:
+def _opinions(poll: Poll, entries: list[Entry], roll: Roll) -> dict[str, Any]:
+    """Agree / disagree / other opinions; with a majority rule (a written consultation's
+    question), agreeing is a yes and the rule decides, on all members when it says so."""
     positions = [entry.choice.get("agree") for entry in entries]
+    agree, disagree = positions.count(True), positions.count(False)
+    decided: dict[str, Any] = {"verdict": None}
+    if poll.opinion_agree and poll.majority_rule:
+        bases = rules.Bases(
+            cast=len(entries),
+            present=len(roll.present | roll.represented),
+            members=len(roll.members),
+        )
+        rule = MajorityRule(poll.majority_rule)
+        decision = rules.decide_motion(rule=rule, yes=agree, no=disagree, bases=bases)
+        decided = {
+            "verdict": str(decision.verdict),
+            "needed": decision.needed,
+            "base": decision.base,
+        }
     return {
-        "verdict": None,
-        "agree": positions.count(True),
-        "disagree": positions.count(False),
+        **decided,
+        "agree": agree,
+        "disagree": disagree,
         "no_position": positions.count(None),
         "opinions": [_opinion_line(entry) for entry in entries],
     }

@@ -29,6 +29,7 @@ from web.api import reports as reports_api
 from web.api import rounds as rounds_api
 from web.api import search as search_api
 from web.api import speakers as speakers_api
+from web.api import written as written_api
 from web.deps import SessionDep, csrf_protect
 from web.docs import install_docs
 from web.errors import InternalErrors, install_error_handlers
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         notes_api,
         polls_api,
         rounds_api,
+        written_api,
         face_check_api,
         minutes_api,
         reports_api,

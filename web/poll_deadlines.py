@@ -1,10 +1,12 @@
 """Deadlines while the server runs: polls and comment rounds close at theirs (every screen sees
-"poll.closed" / "round.closed"), and members who have not commented on a draft are reminded
-the day before (e-mail when it is set up, and a notice on their tablets)."""
+"poll.closed" / "round.closed"), and members who have not commented on a draft or answered a
+written consultation are reminded the day before (e-mail when it is set up, and a notice on
+their tablets)."""
 
 import logging
 
 from models.db import open_session
+from voting import written
 from voting.deadlines import close_due_polls
 from voting.round_answers import LinkFor, remind_due
 from voting.rounds import close_due_rounds
@@ -30,8 +32,10 @@ def close_rounds(state: AppState) -> list[int]:
     settings = state.settings
     with open_session(state.engine, publish=state.hub.publish_threadsafe) as session:
         closed = close_due_rounds(session=session)
-        reminded = remind_due(
-            session, config=mail_config(settings), link_for=LinkFor(settings.public_url)
+        config = mail_config(settings)
+        reminded = remind_due(session, config=config, link_for=LinkFor(settings.public_url))
+        reminded += written.remind_due(
+            session, config=config, link_for=written.LinkFor(settings.public_url)
         )
     if closed or reminded:
         log.info("Comment rounds closed %s, reminded %s", closed, reminded)
