@@ -38,6 +38,7 @@ IDLE_TIMEOUT_SECONDS = 60.0
 CLOSE_POLICY = 1008
 CLOSE_TOO_SLOW = 4008
 CLOSE_REVOKED = 4001
+CLOSE_INTERNAL = 1011
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str], *, by_cookie: bool) -> bool:
@@ -201,11 +202,19 @@ class Connection:
         self.close_code = CLOSE_REVOKED  # after on_overflow, which sets its own code
 
     async def _send_loop(self, backlog: "Backlog") -> None:
-        messages, self.last_seq = backlog
-        await self._send_all(messages)
-        queue = self.client.queue
-        while True:  # the hub queues heartbeats, so no timeout per message here
-            await self._send_item(await queue.get())
+        try:
+            messages, self.last_seq = backlog
+            await self._send_all(messages)
+            queue = self.client.queue
+            while True:  # the hub queues heartbeats, so no timeout per message here
+                await self._send_item(await queue.get())
+        except (WebSocketDisconnect, RuntimeError):
+            return  # the socket went away under us
+        except Exception:
+            # Reading the log to catch up failed (the database, most likely): say so, and
+            # close as an error rather than a normal close, so that the client resyncs.
+            log.exception("Meeting %s: a socket's sending stopped", self.meeting_id)
+            self.close_code = CLOSE_INTERNAL
 
     async def _send_item(self, item: Delivery | Notice) -> None:
         if isinstance(item, Notice):
