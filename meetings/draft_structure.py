@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session, col, delete, select
 
@@ -421,6 +421,17 @@ def _length_problem(section: Section) -> str | None:
     if section.page is not None and section.page < 1:
         return "its page must be 1 or more"
     return None
+
+
+def reparent(sections: Sequence[Section]) -> list[Section]:
+    """The sections renumbered 0, 1, 2 ... with each one's parent the nearest earlier section
+    of a kind that can contain it (None when there is none: the top level)."""
+    done: list[Section] = []
+    for index, section in enumerate(sections):
+        fits = CONTAINERS.get(SectionKind(section.kind), set())
+        parent = next((s.position for s in reversed(done) if s.kind in fits), None)
+        done.append(replace(section, position=index, parent_position=parent))
+    return done
 
 
 def load_structure(session: Session, version_id: int) -> list[Section]:

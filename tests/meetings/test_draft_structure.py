@@ -365,3 +365,13 @@ def test_a_point_list_may_skip_dd_but_not_other_letters() -> None:
     sections = ds.parse_structure([text])
     assert [s.number for s in sections] == ["1", "a", "b", "c", "d", "e"]
     assert sections[-1].text == "Năm; h) không là điểm."
+
+
+def test_reparent_renumbers_and_finds_the_nearest_container() -> None:
+    sections = ds.parse_structure(["Chương I\nCHUNG\nĐiều 1. A\n1. Một\na) Điểm\nĐiều 2. B"])
+    without_clause = [s for s in sections if s.kind != SectionKind.clause]
+    fixed = ds.reparent(without_clause)
+    assert [s.position for s in fixed] == [0, 1, 2, 3]
+    assert [s.parent_position for s in fixed] == [None, 0, 1, 0]
+    as_article = dataclasses.replace(sections[3], kind=SectionKind.article)
+    assert ds.reparent([as_article])[0].parent_position is None

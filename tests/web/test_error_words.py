@@ -26,6 +26,8 @@ DYNAMIC = {
     "first['msg'].removeprefix('Value error, ')": "voting.polls: the models' validators' "
     "ValueErrors (found as messages) and pydantic's own words (error_words.PYDANTIC)",
     "gettext(message) % {'seconds': retry}": "web.ratelimit: written in the reader's language",
+    "NO_TEXT": "meetings.draft_structure: a constant, listed in error_words.DOMAIN",
+    "NO_ARTICLE": "meetings.draft_structure: a constant, listed in error_words.DOMAIN",
 }
 # Messages whose placeholder is a whole phrase or nothing at all, by their code.
 SAMPLES = {

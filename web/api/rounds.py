@@ -46,7 +46,6 @@ from records import opinion_reports
 from records.opinion_report import ReportBody, report_docx, report_pdf
 from voting import round_answers, rounds
 from voting.errors import (
-    InvalidCommentError,
     NotRoundMemberError,
     RoundNotFoundError,
     RoundStateError,
@@ -262,7 +261,7 @@ def _answer(answer: RoundAnswer | None) -> AnswerPublic | None:
     )
 
 
-def _propose(session: Session, state: AppState, round: CommentRound) -> str:
+def propose_split(session: Session, state: AppState, round: CommentRound) -> str:
     """Split the draft's text into its articles and keep it; the reason when it cannot be."""
     version = session.get(DocumentVersion, round.version_id)
     assert version is not None
@@ -308,7 +307,7 @@ def create_round(
     )
     error = ""
     if not draft_structure.load_structure(session, created.version_id):
-        error = _propose(session, state, created)
+        error = propose_split(session, state, created)
     session.commit()
     return describe(session, created, person, structure_error=error)
 
@@ -334,10 +333,12 @@ def get_round(round: RoundDep, session: SessionDep, person: CurrentUser) -> Roun
 def propose_structure(
     round: ManagedRoundDep, session: SessionDep, person: CurrentUser, state: StateDep
 ) -> RoundPublic:
+    """Split the draft's text again (422 with the reason when it has none to split)."""
     _require_preparing(round)
-    error = _propose(session, state, round)
-    if error:
-        raise InvalidCommentError(error, field="document_id")
+    version = session.get(DocumentVersion, round.version_id)
+    assert version is not None
+    sections = draft_structure.propose_structure(session, version, store=state.uploads.store)
+    draft_structure.save_structure(session, round.version_id, sections)
     session.commit()
     return describe(session, round, person)
 

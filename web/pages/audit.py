@@ -40,6 +40,17 @@ ACTIONS = {
     "person.deactivated": N_("Account deactivated"),
     "person.reactivated": N_("Account reactivated"),
     "person.password_reset": N_("Password reset"),
+    "round.created": N_("Comment round on a draft prepared"),
+    "round.opened": N_("Comment round opened"),
+    "round.closed": N_("Comment round closed"),
+    "round.submitted": N_("Comments on a draft submitted"),
+    "round.answered": N_("Comment on a draft answered"),
+    "round.reminded": N_("Members reminded to comment on a draft"),
+    "round.report": N_("Report on the comments printed"),
+    "round.report_final": N_("Report on the comments finalised"),
+    "written.sent": N_("Written consultation sent"),
+    "written.reminded": N_("Members reminded to answer a written consultation"),
+    "written.signed_off": N_("Result of a written consultation signed off"),
 }
 # What an entry is about, by its target type.
 TARGETS = {
@@ -50,6 +61,7 @@ TARGETS = {
     "meeting": N_("Meeting"),
     "face": N_("Face"),
     "device": N_("Device"),
+    "comment_round": N_("Comment round"),
 }
 
 

@@ -89,6 +89,7 @@ class MeetingForm(BaseModel):
     end_at: str = ""
     location: str = ""
     chair_id: str = ""
+    kind: str = ""  # on the new-meeting form only: session or written
     watermark_downloads: str = ""  # a checkbox on the editor's form only: sent when ticked
 
 

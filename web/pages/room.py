@@ -17,6 +17,7 @@ from web.deps import CurrentUser, MeetingDep, SessionDep
 from web.pages import offline
 from web.pages import speakers as speaker_pages
 from web.pages.render import render
+from web.pages.rounds import room_rounds
 
 router = APIRouter()
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
@@ -46,6 +47,7 @@ def room(
         **_room_context(meeting, session, person),
         **speaker_pages.room_context(session, meeting, person),
         "results": ended_polls(session, meeting, person),
+        "rounds": room_rounds(session, meeting, person),
     }
     return render(request, "pages/room.html", context)
 

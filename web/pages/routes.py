@@ -27,7 +27,10 @@ from web.pages import (
     projector,
     room,
     room_search,
+    round_answers,
+    rounds,
     speakers,
+    written,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +50,8 @@ for module in (
     changes,
     notes,
     polls,
+    rounds,
+    round_answers,
     minutes,
     speakers,
     projector,
@@ -57,5 +62,6 @@ for module in (
     audit,
     invitation_reply,
     offline,
+    written,
 ):
     router.include_router(module.router)
