@@ -2,8 +2,6 @@
 ballots that was asked for before the delegate chose, and answers after they pressed "review",
 leaves the confirmation where it is; the ballots are fetched again once they go back."""
 
-import time
-
 import pytest
 from playwright.sync_api import Route, expect
 
@@ -13,7 +11,6 @@ pytestmark = pytest.mark.browser
 
 DELEGATE = "daibieu12"
 POLL = "Thông qua chương trình kỳ họp"
-SLOW_S = 1.5
 
 
 def test_a_late_refresh_leaves_the_ballot_being_confirmed(new_context: NewContext) -> None:
@@ -32,24 +29,28 @@ def test_a_late_refresh_leaves_the_ballot_being_confirmed(new_context: NewContex
     ballot = tablet.locator(".ballots [data-ballot]", has_text=POLL)
     expect(ballot.locator("[data-action=review]")).to_be_visible()
 
-    fetched: list[str] = []
-
-    def slowly(route: Route) -> None:  # a busy server: the ballots come back late
-        fetched.append(route.request.url)
-        time.sleep(SLOW_S)
-        route.continue_()
-
-    tablet.route("**/room/*/ballot", slowly)
+    held: list[Route] = []
+    # A busy server: the ballots' answer is held back until the delegate pressed "review".
+    # (A handler that sleeps would block Playwright's own loop and race the clicks below.)
+    tablet.route("**/room/*/ballot", lambda route: held.append(route))
     tablet.evaluate("() => window.HopLive.refresh(document.querySelector('.ballots'))")
     ballot.locator("input[name=choice][value=yes]").check()
     ballot.locator("[data-action=review]").click()
     confirm = ballot.locator("[data-action=confirm]")
     expect(confirm).to_be_visible()
-    tablet.wait_for_timeout(SLOW_S * 1000 + 1000)  # the late answer has arrived by now
-    assert fetched, "the refresh was asked for"
+    for _ in range(100):
+        if held:
+            break
+        tablet.wait_for_timeout(50)
+    assert held, "the refresh was asked for"
+    with tablet.expect_response("**/room/*/ballot"):
+        held[0].continue_()
+    tablet.wait_for_timeout(200)  # the answer's body is read and handled
     expect(confirm).to_be_visible()
     expect(tablet.locator(".ballots[data-live-stale]")).to_have_count(1)
 
+    for route in held[1:]:  # an event's refresh may have been held meanwhile
+        route.continue_()
     tablet.unroute("**/room/*/ballot")
     ballot.locator("[data-action=back]").click()
     tablet.locator("h1").first.click()  # the delegate looks elsewhere: focus leaves the ballot
