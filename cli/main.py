@@ -9,6 +9,7 @@ from cli import audit as cli_audit
 from cli import faces as cli_faces
 from cli import mail as cli_mail
 from cli import search as cli_search
+from cli import verify as cli_verify
 from cli.db import database
 from web.settings import get_settings
 
@@ -109,6 +110,7 @@ cli_mail.register(app)  # remind
 cli_audit.register(app)  # audit verify, audit list
 cli_archive.register(app)  # archive export, archive import
 cli_search.register(app)  # reindex
+cli_verify.register(app)  # verify (signed results and PDFs)
 
 
 def main() -> None:

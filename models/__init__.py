@@ -122,10 +122,38 @@ from models.poll import (
     Verdict,
 )
 from models.rendition import DocumentRendition, RenditionStatus
+from models.signature import (
+    PublicFlag,
+    RecordKind,
+    SignerCertificate,
+    SignerCertificatePublic,
+    SignerChoice,
+    SignerRole,
+    SigningRecord,
+    SigningRecordPublic,
+    SigningStart,
+    SigningStatus,
+    SigningStep,
+    SigningStepPublic,
+    SignRequest,
+)
 from models.speaker import SpeechRequest, SpeechStatus
 from models.written import WrittenResult
 
 __all__ = [
+    "PublicFlag",
+    "RecordKind",
+    "SignerCertificate",
+    "SignerCertificatePublic",
+    "SignerChoice",
+    "SignerRole",
+    "SigningRecord",
+    "SigningRecordPublic",
+    "SigningStart",
+    "SigningStatus",
+    "SigningStep",
+    "SigningStepPublic",
+    "SignRequest",
     "MeetingKind",
     "WrittenResult",
     "AnswerVerdict",

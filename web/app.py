@@ -26,8 +26,10 @@ from web.api import notes as notes_api
 from web.api import people as people_api
 from web.api import polls as polls_api
 from web.api import reports as reports_api
+from web.api import result_signatures as result_signatures_api
 from web.api import rounds as rounds_api
 from web.api import search as search_api
+from web.api import signatures as signatures_api
 from web.api import speakers as speakers_api
 from web.api import written as written_api
 from web.deps import SessionDep, csrf_protect
@@ -125,10 +127,12 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         search_api,
         notes_api,
         polls_api,
+        result_signatures_api,
         rounds_api,
         written_api,
         face_check_api,
         minutes_api,
+        signatures_api,
         reports_api,
         speakers_api,
         checkin_api,
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     ):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(result_signatures_api.well_known)  # /.well-known/, no login
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
     app.include_router(ws.router)
     app.include_router(ws_kiosk.router)

@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     # Tablets keep for reading offline the person's meetings in progress or starting within
     # this many days (meetings.offline).
     offline_days: int = Field(default=7, ge=0, le=60)
+    # Signed records (ký số): the roots signers' certificates must chain to (PEM or DER files, or
+    # folders of them: VGCA's roots, a licensed public CA's), an RFC 3161 time-stamp authority,
+    # and the organisation's seal (a PKCS#12 file) for records signed by the body itself.
+    trust_roots: list[Path] = Field(default_factory=list)
+    timestamp_url: str | None = None
+    seal_pkcs12: Path | None = None
+    seal_passphrase: str = Field(default="", repr=False)
 
     @field_validator("secret_key")
     @classmethod
