@@ -2,6 +2,7 @@
 temporary SQLite file or a PostgreSQL database of its own, driven by Debian's Chromium through
 Playwright's sync API (never `playwright install`)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
@@ -26,6 +28,7 @@ from tests.browser.helpers import (
     Server,
     hop,
 )
+from tests.records.pki import root_ca
 
 HERE = Path(__file__).resolve().parent
 PG_URL = os.environ.get("HOP_TEST_DATABASE_URL", "")
@@ -70,7 +73,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def server_env(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of every `hop` and server process: only our HOP_ variables."""
     data_dir = tmp_path_factory.mktemp("browser-var")
-    return hop_env(database_url, data_dir, secret_key=SECRET_KEY, HOP_DEFAULT_LANGUAGE="vi")
+    # The test CA of tests/records/pki.py, trusted to sign records (test_signing_journey.py).
+    root = tmp_path_factory.mktemp("browser-roots") / "hop-test-root.pem"
+    root.write_bytes(root_ca().cert.public_bytes(serialization.Encoding.PEM))
+    return hop_env(
+        database_url,
+        data_dir,
+        secret_key=SECRET_KEY,
+        HOP_DEFAULT_LANGUAGE="vi",
+        HOP_TRUST_ROOTS=json.dumps([str(root)]),
+    )
 
 
 @pytest.fixture(scope="session")

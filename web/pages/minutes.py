@@ -11,6 +11,7 @@ from models import Meeting, MinutesUpdate, SectionEdit
 from records import minutes as service
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 from web.pages.render import N_, render
+from web.pages.signatures import minutes_signing
 
 router = APIRouter()
 
@@ -60,6 +61,7 @@ def render_minutes(
         "body": posted or (body.model_dump() if body else None),
         "versions": service.describe_versions(session=session, meeting=meeting),
         "intact": bool(current and current.sha256 and service.is_intact(current)),
+        "signing": minutes_signing(session, current),
         "notice": DONE.get(request.query_params.get("done") or ""),
         "error": error,
     }

@@ -29,7 +29,9 @@ from web.pages import (
     room_search,
     round_answers,
     rounds,
+    signatures,
     speakers,
+    verify,
     written,
 )
 
@@ -63,5 +65,7 @@ for module in (
     invitation_reply,
     offline,
     written,
+    signatures,
+    verify,
 ):
     router.include_router(module.router)
