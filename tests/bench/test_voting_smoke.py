@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# A benchmark of its own databases: the same on either pass of the suite.
+pytestmark = pytest.mark.nodb
+
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {"voters", "acked", "stored", "lost", "double", "p50_ms", "p99_ms"}
 

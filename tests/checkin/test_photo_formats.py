@@ -107,6 +107,7 @@ def jpeg_face(enrolled_photos: list[EnrolledPhoto]) -> EnrolledPhoto:
 # -- every format a phone gives ----------------------------------------------------------------
 
 
+@pytest.mark.nodb
 @pytest.mark.parametrize(
     ("kind", "options"),
     [("WEBP", {"quality": 90}), ("WEBP", {"lossless": True}), ("HEIF", {"quality": 90})],
@@ -149,6 +150,7 @@ def test_a_kiosk_jpeg_is_decoded_as_before() -> None:
 # -- upright before detection -------------------------------------------------------------------
 
 
+@pytest.mark.nodb
 @pytest.mark.parametrize("kind", ["JPEG", "WEBP", "HEIF"])
 def test_a_photo_taken_sideways_is_detected_upright(kind: str, jpeg_face: EnrolledPhoto) -> None:
     face = engine.analyse_enrolment_photo(rotated_photo(kind, tagged=True))
@@ -220,6 +222,7 @@ def forbid_decoders(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cv2, "imdecode", refuse)
 
 
+@pytest.mark.nodb
 @pytest.mark.parametrize("make", BOMBS.values(), ids=BOMBS.keys())
 def test_a_bomb_is_refused_before_decoding(
     make: Callable[[], bytes], monkeypatch: pytest.MonkeyPatch
@@ -235,6 +238,7 @@ def test_a_bomb_is_refused_before_decoding(
         without_metadata(data)
 
 
+@pytest.mark.nodb
 @pytest.mark.parametrize("kind", ["WEBP", "HEIF"])
 def test_the_byte_limit_holds_for_every_format(kind: str) -> None:
     data = encode(source(), kind, quality=90)
@@ -247,6 +251,7 @@ def test_the_byte_limit_holds_for_every_format(kind: str) -> None:
 # -- broken files ------------------------------------------------------------------------------
 
 
+@pytest.mark.nodb
 @pytest.mark.parametrize("kind", ["WEBP", "HEIF"])
 def test_a_cut_photo_is_truncated_wherever_it_is_cut(kind: str) -> None:
     data = encode(source(), kind, quality=90)
@@ -274,6 +279,7 @@ def garbage_heic() -> bytes:
     return data[:start] + random.Random(16).randbytes(len(data) - start)
 
 
+@pytest.mark.nodb
 @pytest.mark.parametrize("make", [garbage_webp, garbage_heic], ids=["webp", "heic"])
 def test_noise_behind_a_valid_header_cannot_be_decoded(make: Callable[[], bytes]) -> None:
     data = make()
