@@ -88,10 +88,11 @@ def sign_pdf(
     timestamp_url: str | None = None,
     location: str = "",
     timestamp_timeout: int = 10,
+    at: datetime | None = None,
 ) -> bytes:
     """The PDF with one more PAdES signature in a new invisible field, appended incrementally."""
     writer = _incremental_writer(pdf)
-    check_certificate(signer, trust_roots=trust_roots, at=datetime.now(UTC))
+    check_certificate(signer, trust_roots=trust_roots, at=at or datetime.now(UTC))
     meta = PdfSignatureMetadata(
         field_name=field_name,
         reason=reason or None,

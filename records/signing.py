@@ -280,7 +280,6 @@ def sign_next(
     try:
         step = _turn(session, record, person, manages=manages)
         signer, info = _key_for(session, step, person, passphrase, context)
-        check_certificate(signer, trust_roots=context.trust_roots, at=utcnow())
         signed = sign_pdf(
             record.pdf,
             signer,
@@ -290,6 +289,7 @@ def sign_next(
             trust_roots=context.trust_roots,
             timestamp_url=context.timestamp_url,
             location=context.location,
+            at=utcnow(),  # the certificate is checked as of now (sign_pdf refuses it otherwise)
         )
     except HopError as error:
         session.rollback()

@@ -2,7 +2,6 @@
 (minutes, a PDF document, the final opinion report), signing in order, and verifying a PDF
 (no login: anyone holding a copy may check it)."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
@@ -35,24 +34,9 @@ class EmptyUploadError(InvalidInputError):
     """An upload with no bytes, or too many for its kind."""
 
 
-class SignatureCheckPublic(BaseModel):
-    field_name: str
-    signer_name: str
-    signer_subject: str
-    issuer: str
-    chain: list[str]
-    trusted: bool
-    intact: bool
-    valid: bool
-    signed_at: datetime | None
-    timestamped: bool
-    changed_after: bool
-    summary: str
-
-
 class VerificationPublic(BaseModel):
     sha256: str
-    signatures: list[SignatureCheckPublic]
+    signatures: list[SignatureCheck]
     # The Hop record this file is a state of: which state, and whether it is the final one.
     record_id: int | None = None
     record_title: str | None = None
@@ -258,7 +242,7 @@ def describe_verification(result: signing.Verification) -> VerificationPublic:
     record = result.record
     return VerificationPublic(
         sha256=result.sha256,
-        signatures=[_check(check) for check in result.checks],
+        signatures=result.checks,
         record_id=record.id if record is not None else None,
         record_title=record.title if record is not None else None,
         record_public=record.public if record is not None else False,
@@ -266,10 +250,6 @@ def describe_verification(result: signing.Verification) -> VerificationPublic:
         final=result.final,
         steps=result.steps,
     )
-
-
-def _check(check: SignatureCheck) -> SignatureCheckPublic:
-    return SignatureCheckPublic.model_validate(check, from_attributes=True)
 
 
 async def _read(file: UploadFile, limit: int) -> bytes:
