@@ -163,6 +163,7 @@ def hop_env(
     secret key and any other HOP_ settings given."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HOP_")}
     env.update(HOP_DATABASE_URL=database_url, HOP_DATA_DIR=str(data_dir), HOP_SECRET_KEY=secret_key)
+    env.update(HOP_DRAIN_SECONDS="0")  # no proxy to wait for at SIGTERM (settings may say)
     return env | settings
 
 
@@ -205,6 +206,8 @@ class Server:
             "false",
             "--log-level",
             "warning",
+            "--timeout-graceful-shutdown",
+            "15",  # as `hop serve` (cli.serve.GRACEFUL_SECONDS)
         ]
         if self.backlog is not None:
             command += ["--backlog", str(self.backlog)]
@@ -214,11 +217,11 @@ class Server:
             )
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        """Until /healthz answers."""
+        """Until /readyz answers 200 (database, Redis when set, face pool)."""
         self._wait(self._healthy, timeout)
 
     def wait_listening(self, timeout: float = 30.0) -> None:
-        """Until the port accepts connections (during a storm /healthz queues behind them)."""
+        """Until the port accepts connections (during a storm a probe queues behind them)."""
         self._wait(self._listening, timeout)
 
     def _wait(self, probe: Callable[[], bool], timeout: float) -> None:
@@ -233,7 +236,7 @@ class Server:
 
     def _healthy(self) -> bool:
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            return httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 

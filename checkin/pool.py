@@ -138,6 +138,12 @@ class FacePool:
         with self._lock:
             return self._admitted.total()
 
+    @property
+    def usable(self) -> bool:
+        """Taking jobs: not closed, and the dispatcher (which also replaces a broken worker
+        pool) running. Workers start on first use, so an idle pool is usable."""
+        return not self._closed and self._dispatcher.is_alive()
+
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> "Future[T]":
         """Run fn(*args) in a worker, as a job of no kiosk (see submit_for)."""
         return self.submit_for(None, fn, *args, **kwargs)

@@ -6,6 +6,7 @@ import typer
 
 from cli import archive as cli_archive
 from cli import audit as cli_audit
+from cli import backup as cli_backup
 from cli import faces as cli_faces
 from cli import mail as cli_mail
 from cli import search as cli_search
@@ -24,10 +25,19 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes")] = 1,
 ) -> None:
-    """Serve Hop over HTTP and websockets."""
+    """Serve Hop over HTTP and websockets; SIGTERM drains (see /readyz and HOP_DRAIN_SECONDS)."""
     import uvicorn
 
-    typer.echo(f"Hop is serving on http://{host}:{port}")
+    from cli.serve import GRACEFUL_SECONDS, workers_refusal
+    from web.logs import log_config
+
+    refusal = workers_refusal(get_settings(), workers)
+    if refusal is not None:
+        typer.echo(refusal, err=True)
+        raise typer.Exit(2)
+    log_format = get_settings().log_format
+    if log_format != "json":  # JSON logs: every line one object (uvicorn says where it serves)
+        typer.echo(f"Hop is serving on http://{host}:{port}")
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -37,6 +47,8 @@ def serve(
         ws="websockets-sansio",
         ws_per_message_deflate=False,
         proxy_headers=True,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        log_config=log_config(log_format),  # HOP_LOG_FORMAT, in every worker
     )
 
 
@@ -111,6 +123,7 @@ cli_audit.register(app)  # audit verify, audit list
 cli_archive.register(app)  # archive export, archive import
 cli_search.register(app)  # reindex
 cli_verify.register(app)  # verify (signed results and PDFs)
+cli_backup.register(app)  # backup, restore
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.events import CommittedEvent
+from web import metrics
 
 log = logging.getLogger("hop.hub")
 
@@ -46,6 +47,8 @@ class Notice:
 
 RESYNC = Notice(None)
 PING = Notice('{"type":"ping"}')
+# This process is stopping: the sender passes it on and closes with 1012 (web.realtime.ws).
+RECONNECT = Notice('{"type":"reconnect"}')
 Outgoing = Delivery | Notice
 
 
@@ -109,6 +112,7 @@ class Client:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
             self.overflowed = True
+            metrics.SLOW_CLIENTS.inc()
             self.on_overflow()
 
 
@@ -137,6 +141,7 @@ class Hub:
         self._alongside: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._alongside_tasks: list[asyncio.Task[None]] = []
         self.subscribed = asyncio.Event()
+        self.closing = False  # reconnect_all was called: every client is sent RECONNECT
 
     # Life cycle -----------------------------------------------------------------------
 
@@ -173,6 +178,8 @@ class Hub:
 
     def join(self, client: Client) -> None:
         self._rooms.setdefault(client.meeting_id, set()).add(client)
+        if self.closing:  # a late arrival while draining goes elsewhere too
+            client.offer(RECONNECT)
 
     def leave(self, client: Client) -> None:
         room = self._rooms.get(client.meeting_id)
@@ -186,6 +193,10 @@ class Hub:
             return len(self._rooms.get(meeting_id, ()))
         return sum(len(room) for room in self._rooms.values())
 
+    def room_sizes(self) -> dict[int, int]:
+        """Open sockets per meeting (web.metrics reads it when scraped, on the event loop)."""
+        return {meeting_id: len(room) for meeting_id, room in self._rooms.items()}
+
     # Publishing -----------------------------------------------------------------------
 
     def publish_threadsafe(self, events: list[CommittedEvent]) -> None:
@@ -197,6 +208,7 @@ class Hub:
 
     def publish(self, events: list[CommittedEvent]) -> None:
         """On the event loop: fan out here, or through Redis to every process."""
+        metrics.EVENTS_PUBLISHED.inc(len(events))
         if self._redis is None:
             self.deliver(events)
             return
@@ -223,6 +235,7 @@ class Hub:
             text = json.dumps(event.message(), separators=(",", ":"), ensure_ascii=False)
             # One object for every client: the sender drops what its viewer may not see.
             delivery = Delivery(event.seq, text, event.audience != "everyone")
+            metrics.EVENTS_DELIVERED.inc(len(room))
             for client in tuple(room):
                 client.offer(delivery)
         self._progress.note(event)
@@ -235,6 +248,25 @@ class Hub:
         for client in tuple(self._rooms.get(meeting_id, ())):
             if client.is_manager or not managers_only:
                 client.offer(notice)
+
+    def reconnect_all(self) -> None:
+        """Every client, now and later, is told to reconnect (to another process)."""
+        self.closing = True
+        for room in self._rooms.values():
+            for client in tuple(room):
+                client.offer(RECONNECT)
+
+    async def redis_ready(self, timeout: float) -> bool | None:
+        """None without Redis; else whether the subscriber listens and Redis answers a PING."""
+        if self._redis is None:
+            return None
+        if not self.subscribed.is_set():
+            return False
+        try:
+            return bool(await asyncio.wait_for(self._redis.ping(), timeout))
+        except Exception as error:
+            log.warning("redis readiness check failed: %s", error)
+            return False
 
     def resync_all(self) -> None:
         """Every client reloads what it may have missed from the database."""

@@ -18,6 +18,7 @@ from checkin.pool import FacePool
 from checkin.qr import QrSigner
 from meetings.documents import Uploads
 from models import BallotAck, BallotCast
+from web.drain import Drain
 from web.hub import Hub
 from web.i18n import Translator
 from web.ratelimit import RateLimits
@@ -69,6 +70,7 @@ class AppState:
     faces: FaceServices | None = None  # the face pool, gallery cache and QR signer
     ballots: BallotQueue | None = None
     revocation: SocketWatch | None = None
+    drain: Drain | None = None  # SIGTERM: readiness off, sockets sent elsewhere (web.drain)
 
 
 MessageHandler = Callable[[AppState, Viewer, int, dict[str, Any]], Awaitable[dict[str, Any]]]

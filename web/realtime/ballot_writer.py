@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from models import BallotAck, BallotCast
 from models.db import open_session
 from voting.batch import Outcome, PendingCast, cast_ballots
+from web import metrics
 from web.state import AppState, BallotQueue
 
 MAX_BATCH = 500
@@ -77,9 +78,12 @@ class BallotWriter:
             del self.queues[poll_id]
 
     async def stop(self) -> None:
-        """Wait for the casts queued so far to be written (at shutdown, before the engine goes)."""
-        workers = [queue.worker for queue in self.queues.values() if queue.worker is not None]
-        await asyncio.gather(*workers, return_exceptions=True)
+        """Wait for every queued cast to be written (at shutdown, before the engine goes),
+        including casts queued while waiting: none is left acknowledged-to-be and unwritten."""
+        while workers := [
+            q.worker for q in self.queues.values() if q.worker and not q.worker.done()
+        ]:
+            await asyncio.gather(*workers, return_exceptions=True)
 
     @staticmethod
     def _fail_pending(queue: _Queue) -> None:
@@ -90,8 +94,13 @@ class BallotWriter:
 
     def _write(self, poll_id: int, casts: list[PendingCast]) -> list[Outcome]:
         publish = self.state.hub.publish_threadsafe
-        with open_session(self.state.engine, publish=publish) as session:
-            return cast_ballots(session=session, poll_id=poll_id, casts=casts)
+        with (
+            metrics.BALLOT_WRITE_SECONDS.time(),
+            open_session(self.state.engine, publish=publish) as session,
+        ):
+            outcomes = cast_ballots(session=session, poll_id=poll_id, casts=casts)
+        metrics.count_ballots(outcomes)  # committed
+        return outcomes
 
 
 def writer(state: AppState) -> BallotQueue:

@@ -25,9 +25,9 @@ from web.auth import (
     device_for_meeting,
     person_for_session,
 )
-from web.hub import Client, Delivery, Notice
+from web.hub import RECONNECT, Client, Delivery, Notice
 from web.i18n import LANG_COOKIE, pick_language
-from web.realtime import revocation
+from web.realtime import catch_up, revocation
 from web.sockets import Credential, Viewer
 from web.state import AppState
 
@@ -39,6 +39,12 @@ CLOSE_POLICY = 1008
 CLOSE_TOO_SLOW = 4008
 CLOSE_REVOKED = 4001
 CLOSE_INTERNAL = 1011
+CLOSE_RESTART = 1012  # "service restart": this process is draining, reconnect elsewhere
+ANSWER_WAIT_SECONDS = 5.0  # at a restart, how long an answer in flight (a ballot) is awaited
+
+
+class Restarting(Exception):
+    """The hub said RECONNECT: the sender finishes the answers in flight, then closes."""
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str], *, by_cookie: bool) -> bool:
@@ -165,6 +171,7 @@ class Connection:
         self.client = client  # already in the hub's room (see meeting_socket)
         self.last_seq = 0
         self.close_code = 1000
+        self.answering = False  # the receiver is handling a message (a ballot being written)
 
     async def run(self, backlog: "Backlog") -> None:
         hub = self.state.hub
@@ -208,6 +215,10 @@ class Connection:
             queue = self.client.queue
             while True:  # the hub queues heartbeats, so no timeout per message here
                 await self._send_item(await queue.get())
+        except Restarting:
+            self.close_code = CLOSE_RESTART
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, TimeoutError):
+                await self._finish_answers()
         except (WebSocketDisconnect, RuntimeError):
             return  # the socket went away under us
         except Exception:
@@ -222,23 +233,49 @@ class Connection:
                 await self._catch_up()
             else:
                 await self.websocket.send_text(item.text)
+                if item is RECONNECT:
+                    raise Restarting
             return
         if item.seq <= self.last_seq:
             return  # already sent from the backlog
         if item.seq > self.last_seq + 1:
             # A gap (commits published out of order, or a lost message): the log decides.
-            await self._catch_up()
+            await self._catch_up(needed=item.seq)
             return
         self.last_seq = item.seq
         if item.text is not None and (self.viewer.is_manager or not item.managers_only):
             await self.websocket.send_text(item.text)
 
-    async def _catch_up(self) -> None:
-        messages, last = await run_in_threadpool(
-            load_backlog, self.state, self.meeting_id, self.last_seq, self.viewer
+    async def _finish_answers(self) -> None:
+        """Relay until no message is being answered: a ballot read before the restart gets its
+        acknowledgement on this socket (one read later is answered by the next process)."""
+        queue = self.client.queue
+        async with asyncio.timeout(ANSWER_WAIT_SECONDS):
+            while self.answering or not queue.empty():
+                await self._send_item(await queue.get())
+
+    async def _catch_up(self, needed: int = 0) -> None:
+        """Send what the log holds after our sequence (read once for every screen of the
+        meeting that asks at the same time: web.realtime.catch_up), else a snapshot."""
+        shared = await catch_up.events_after(
+            self.state,
+            self.meeting_id,
+            self.last_seq,
+            is_manager=self.viewer.is_manager,
+            needed=needed,
         )
+        if shared is None:
+            messages, last = await run_in_threadpool(
+                load_backlog, self.state, self.meeting_id, self.last_seq, self.viewer
+            )
+            self.last_seq = max(self.last_seq, last)
+            await self._send_all(messages)
+            return
+        texts, last = shared
         self.last_seq = max(self.last_seq, last)
-        await self._send_all(messages)
+        for text in texts:
+            if text is not None:
+                await self.websocket.send_text(text)
 
     async def _send_all(self, messages: list[dict[str, Any] | None]) -> None:
         for message in messages:
@@ -253,11 +290,15 @@ class Connection:
                 )
             except (TimeoutError, WebSocketDisconnect, RuntimeError, KeyError):
                 return
-            reply = await self._handle(text)
-            if reply is not None and reply.get("type") == "error":
-                reply = in_language(reply, self.say_error, self.gettext)
-            if reply is not None:
-                self.client.offer(Notice(json.dumps(reply, ensure_ascii=False)))
+            self.answering = True
+            try:
+                reply = await self._handle(text)
+                if reply is not None and reply.get("type") == "error":
+                    reply = in_language(reply, self.say_error, self.gettext)
+                if reply is not None:
+                    self.client.offer(Notice(json.dumps(reply, ensure_ascii=False)))
+            finally:
+                self.answering = False
 
     async def _handle(self, text: str) -> dict[str, Any] | None:
         try:

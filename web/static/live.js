@@ -111,6 +111,9 @@
         badge(true);  // refused or revoked: retrying will not help until the page reloads
         return;
       }
+      // 1012: that server process is stopping (it said {"type":"reconnect"} first); another
+      // takes the screen at once, from the last sequence seen, within the first, shortest spread.
+      if (event.code === 1012) attempt = 0;
       scheduleReconnect();
     };
   }
@@ -140,7 +143,7 @@
   }
 
   function handle(message) {
-    if (message.type === "ping" || message.type === "pong") return;
+    if (message.type === "ping" || message.type === "pong" || message.type === "reconnect") return;
     if (typeof message.seq === "number") saveSeq(message.seq);
     if (message.type === "progress") return applyProgress(message.data || {});
     if (message.type === "snapshot") applySnapshot(message.data || {});
