@@ -7,12 +7,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
 from checkin.pool import FacePool
 from meetings.documents import Uploads
 from models.db import REQUEST_LIMIT, make_engine
-from web import faces, poll_deadlines
+from web import faces, health, poll_deadlines
 from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
@@ -32,13 +31,17 @@ from web.api import search as search_api
 from web.api import signatures as signatures_api
 from web.api import speakers as speakers_api
 from web.api import written as written_api
-from web.deps import SessionDep, csrf_protect
+from web.deps import csrf_protect
 from web.docs import install_docs
+from web.drain import Drain
 from web.errors import InternalErrors, install_error_handlers
 from web.hub import Hub
 from web.i18n import Translator
 from web.limits import ConcurrencyLimit
+from web.logs import RequestContext
 from web.mail import start_reminders, stop_reminders
+from web.metrics import LIVE, HttpMetrics
+from web.metrics_route import router as metrics_router
 from web.pages import routes as page_routes
 from web.ratelimit import RateLimits
 from web.realtime import attendance as attendance_live
@@ -92,11 +95,15 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         state.revocation = watch = RevocationWatch(state.engine, settings.revocation_check_seconds)
         state.hub.run_alongside(watch.run_forever)  # stopped with the hub
         await state.hub.start()
+        state.drain = drain = Drain(state.hub, settings.drain_seconds)
+        drain.install()  # under uvicorn: SIGTERM drains first (web.drain)
         reminders = start_reminders(state.engine, settings)
         deadlines = poll_deadlines.start(state)
+        LIVE.attach(state.hub.room_sizes, state.engine)  # read by /metrics
         try:
             yield
         finally:
+            drain.uninstall()
             await ballots.stop()
             await deadlines.stop()
             await stop_reminders(reminders)
@@ -104,6 +111,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
             state.faces.close()
             state.rate_limits.close()
             state.engine.dispose()
+            LIVE.detach(state.engine)
 
     app = FastAPI(
         title="Hop",
@@ -115,7 +123,9 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     )
     app.add_middleware(ConcurrencyLimit, limit=REQUEST_LIMIT)
     app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_upload_bytes)
-    app.add_middleware(InternalErrors)  # outermost of ours: errors of the others too
+    app.add_middleware(HttpMetrics)  # latency per route template, 500s included
+    app.add_middleware(InternalErrors)  # errors of the others too
+    app.add_middleware(RequestContext)  # outermost: every line logged has the request id
     install_error_handlers(app)
     api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
     for module in (
@@ -145,13 +155,9 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
     app.include_router(ws.router)
     app.include_router(ws_kiosk.router)
+    app.include_router(health.router)  # /healthz, /readyz
+    app.include_router(metrics_router)  # /metrics (web.metrics_route)
     install_docs(app)  # mounts /static/vendor/..., so before /static
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/healthz", tags=["health"])
-    def healthz(session: SessionDep) -> dict[str, str]:
-        """Liveness and database reachability."""
-        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        return {"status": "ok"}
 
     return app

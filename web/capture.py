@@ -13,7 +13,7 @@ from checkin.engine import EnrolmentFace, analyse_enrolment_photo
 from checkin.errors import FaceQualityError
 from checkin.quality import Pose, Step, reason_of
 from checkin.readiness import Readiness
-from web import faces
+from web import faces, metrics
 from web.state import AppState
 
 Say = Callable[[str], str]  # an English detail in the reader's language
@@ -56,8 +56,8 @@ async def capture_frame(
     await run_in_threadpool(faces.require_consent, state, person_id)
     await faces.check_image(data)
     try:
-        face: EnrolmentFace = await faces.services(state).pool.run(
-            analyse_enrolment_photo, data, step
+        face: EnrolmentFace = await metrics.face_job(
+            "capture", faces.services(state).pool.run(analyse_enrolment_photo, data, step)
         )
     except FaceQualityError as error:
         ready = await run_in_threadpool(_readiness, state, person_id)

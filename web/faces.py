@@ -21,6 +21,7 @@ from checkin.gallery import EnrolmentResult, GalleryCache
 from checkin.pool import FacePool
 from checkin.qr import KioskFrame, QrSigner, analyse_kiosk_frame
 from models.db import open_session as open_db_session
+from web import metrics
 from web.settings import Settings
 from web.state import AppState, FaceServices
 
@@ -67,7 +68,8 @@ async def check_image(data: bytes) -> None:
 
 async def analyse_enrolment(state: AppState, data: bytes) -> engine.EnrolmentFace:
     await check_image(data)
-    return await services(state).pool.run(engine.analyse_enrolment_photo, data)
+    job = services(state).pool.run(engine.analyse_enrolment_photo, data)
+    return await metrics.face_job("enrolment", job)
 
 
 async def analyse_frame(
@@ -75,7 +77,8 @@ async def analyse_frame(
 ) -> KioskFrame:
     """A kiosk frame's faces and codes; the pool takes the kiosks' frames in turn (fairly)."""
     await check_image(data)
-    return await services(state).pool.run(analyse_kiosk_frame, data, options, key=kiosk)
+    job = services(state).pool.run(analyse_kiosk_frame, data, options, key=kiosk)
+    return await metrics.face_job("frame", job)
 
 
 def enrol_face(

@@ -11,6 +11,9 @@ import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+# The probes hold no request connection (web.health) and must answer while requests queue.
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
+
 
 class ConcurrencyLimit:
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
@@ -18,7 +21,7 @@ class ConcurrencyLimit:
         self._slots = asyncio.Semaphore(limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
         async with self._slots:

@@ -1,9 +1,11 @@
 """Settings from the environment (prefix HOP_), validated once at start-up."""
 
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +77,9 @@ class Settings(BaseSettings):
     keep_face_photos: bool = False
     # How often open device sockets are checked against revocation.
     revocation_check_seconds: float = Field(default=1.0, gt=0, le=5)
+    # On SIGTERM /readyz answers 503 for this long before the sockets are told to reconnect
+    # elsewhere and the process stops: the proxy's health check must see it first (web.drain).
+    drain_seconds: float = Field(default=3.0, ge=0, le=120)
     # E-mail (invitations and reminders); no SMTP host means no mail and no reminder task.
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -98,6 +103,12 @@ class Settings(BaseSettings):
     timestamp_url: str | None = None
     seal_pkcs12: Path | None = None
     seal_passphrase: str = Field(default="", repr=False)
+    # Operations: log lines as text or one JSON object each (web.logs); who may read /metrics
+    # (web.metrics_route): these client addresses or networks without a token, others only
+    # with `Authorization: Bearer <metrics_token>` (none set: nobody else).
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: str = Field(default="", repr=False)
+    metrics_allow: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
 
     @field_validator("secret_key")
     @classmethod
@@ -105,6 +116,26 @@ class Settings(BaseSettings):
         if value and (len(value) < 32 or value in {"changeme", "secret"}):
             raise ValueError("HOP_SECRET_KEY must be at least 32 characters and not a default")
         return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("HOP_METRICS_TOKEN must be at least 16 characters")
+        return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    "HOP_METRICS_ALLOW is a JSON list of addresses or networks, "
+                    'such as ["127.0.0.1", "10.0.0.0/8"]'
+                ) from None
+        return [item.strip() for item in value]
 
     @field_validator("default_language")
     @classmethod

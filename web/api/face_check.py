@@ -26,7 +26,7 @@ from models.base import MAX_ID
 from models.poll import DeskPermitCreate
 from voting import face_check, permits
 from voting.errors import InvalidBallotError
-from web import faces, ratelimit
+from web import faces, metrics, ratelimit
 from web.api.polls import ManagedPollDep, PollDep
 from web.deps import CurrentUser, SessionDep, StateDep, get_gettext
 from web.state import AppState
@@ -117,7 +117,9 @@ async def _read_frame(upload: UploadFile) -> bytes:
 async def _analyse(state: AppState, data: bytes, options: FrameOptions) -> FrameAnalysis:
     # One frame at a time: a burst must not take every slot of the pool the kiosks share.
     await faces.check_image(data)
-    return await faces.services(state).pool.run(engine.analyse_frame, data, options)
+    return await metrics.face_job(
+        "check", faces.services(state).pool.run(engine.analyse_frame, data, options)
+    )
 
 
 def _people(session: Session, poll_id: int, person_id: int) -> tuple[Poll, Person]:

@@ -389,6 +389,10 @@ DOMAIN = (
     N_("Only the secretariat can publish a record."),
     N_("The file is empty."),
     N_("The file is too large."),
+    # operations (web.metrics_route)
+    N_("The metrics need a token: Authorization: Bearer and the HOP_METRICS_TOKEN"),
+    N_("The metrics token is wrong"),
+    N_("The metrics are served only to the addresses in HOP_METRICS_ALLOW"),
 )
 
 WEB = (

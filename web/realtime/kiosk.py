@@ -29,7 +29,7 @@ from checkin.tracker import CheckIn, FaceState
 from meetings import lifecycle
 from meetings.errors import MeetingStateError
 from models import DeviceKind, Meeting
-from web import faces, learning, ratelimit
+from web import faces, learning, metrics, ratelimit
 from web.auth import DeviceRefusedError, device_for_meeting, token_hash
 from web.realtime.kiosk_enrolment import KioskEnrolmentMode
 from web.realtime.revocation import Credential, watch_of
@@ -177,12 +177,14 @@ class KioskConnection:
         except ratelimit.RateLimitedError as error:
             # An answer for the refused frame: a client that waits for one per frame goes on.
             await self.send({**ws_error(error, {}), "retry_after": error.retry_after})
+            metrics.KIOSK_FRAMES_DROPPED.labels("rate_limited").inc()
             return
         self._offer_frame(data)
 
     def _offer_frame(self, data: bytes) -> None:
         if self.pending is not None:
             self.replaced += 1  # the older frame is never analysed
+            metrics.KIOSK_FRAMES_DROPPED.labels("replaced").inc()
         self.pending = data
         self.ready.set()
 

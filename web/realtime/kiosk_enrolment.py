@@ -23,7 +23,7 @@ from checkin.kiosk_enrolment import KioskEnrolment, NoKioskEnrolmentError
 from checkin.quality import GUIDED_STEPS, Step
 from web import faces
 from web.capture import CapturePublic, capture_frame
-from web.hub import RESYNC, Client, Delivery
+from web.hub import RECONNECT, RESYNC, Client, Delivery
 from web.state import AppState
 
 log = logging.getLogger("hop.kiosk")
@@ -91,6 +91,8 @@ class KioskEnrolmentMode:
             await self._resume()  # a request made just before this socket opened
             while True:
                 item = await client.queue.get()
+                if item is RECONNECT:
+                    return  # draining: out of the hub; the kiosk checks in until the close
                 if item is RESYNC:
                     await self._resume()
                 elif isinstance(item, Delivery) and item.text:
