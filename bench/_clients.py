@@ -289,15 +289,22 @@ class ClientPool:
     """The parent's handle on the client processes: a command goes to all, answers come back."""
 
     def __init__(
-        self, urls: list[str], processes: int, backoff: tuple[float, float] = BACKOFF
+        self,
+        urls: list[Any],
+        processes: int,
+        backoff: tuple[float, float] = BACKOFF,
+        target: Callable[[Connection, list[Any], tuple[float, float]], None] | None = None,
     ) -> None:
+        """`target` runs each client process (worker_main by default) with its share."""
         context = multiprocessing.get_context("spawn")
         self.pipes: list[Connection] = []
         self.processes: list[BaseProcess] = []
         for n in range(processes):
             mine, theirs = context.Pipe()
             process = context.Process(
-                target=worker_main, args=(theirs, urls[n::processes], backoff), daemon=True
+                target=target or worker_main,
+                args=(theirs, urls[n::processes], backoff),
+                daemon=True,
             )
             process.start()
             self.pipes.append(mine)
