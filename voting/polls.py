@@ -313,7 +313,7 @@ def publish_poll(*, session: Session, poll: Poll, now: datetime | None = None) -
         assert poll.result is not None
         poll.status, poll.published_at = PollStatus.published, now or utcnow()
         session.add(poll)
-        _event(session, poll, "poll.published", result=poll.result)
+        _event(session, poll, "poll.published", result=tally.summary(poll.result))
         session.commit()
     return poll.result
 

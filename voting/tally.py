@@ -42,6 +42,16 @@ def compute_result(*, session: Session, poll: Poll) -> dict[str, Any]:
     return result
 
 
+# The lines of a result with one entry per ballot: thousands in a congress.
+PER_BALLOT = ("receipts", "voters", "opinions")
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """The result without its per-ballot lines: what is pushed live to every screen (a
+    screen reads the lines over HTTP when it shows them), so 2,000 tablets get ~1 KB each."""
+    return {key: value for key, value in result.items() if key not in PER_BALLOT}
+
+
 def _header(poll: Poll, roll: Roll, ballots: int) -> dict[str, Any]:
     present = len(roll.present)
     required = poll.quorum_required or 0

@@ -105,4 +105,7 @@ def test_publishing_sends_the_result_to_every_screen(client: TestClient, live_ro
         published = receive_until(ws, "poll.published")
         result = published["data"]["result"]
         assert result["verdict"] == "adopted"
-        assert [line["receipt"] for line in result["receipts"]] == [receipt]
+        # Only the summary travels to every screen; the receipt lines are read over HTTP.
+        assert "receipts" not in result
+        stored = polls.get_result(session=room.session, poll=poll, viewer=room.delegates[1])
+        assert [line["receipt"] for line in stored["receipts"]] == [receipt]

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from models import Event, PollCreate, PollStatus, PollUpdate
 from models.base import utcnow
 from tests.factories import Room, check_out, make_document
-from voting import polls
+from voting import polls, tally
 from voting.errors import InvalidPollError, PollStateError, QuorumNotMetError
 
 
@@ -133,7 +133,13 @@ def test_the_life_cycle_and_its_events(room: Room) -> None:
     assert ("poll.closed", "everyone") in kinds
     assert ("poll.result", "managers") in kinds
     assert kinds[-1] == ("poll.published", "everyone")
-    assert events(room.session, room.meeting.id)[-1].data["result"] == result
+    # Every screen is sent the counts and the verdict, not a line per voter (read over HTTP).
+    pushed = events(room.session, room.meeting.id)[-1].data["result"]
+    assert pushed == tally.summary(result)
+    assert "voters" in result
+    assert "voters" not in pushed
+    assert pushed["verdict"] == "adopted"
+    assert pushed["options"] == result["options"]
 
 
 @pytest.mark.parametrize("step", [polls.close_poll, polls.publish_poll])
