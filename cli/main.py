@@ -11,6 +11,7 @@ from cli import faces as cli_faces
 from cli import mail as cli_mail
 from cli import search as cli_search
 from cli import verify as cli_verify
+from cli import verify_poll as cli_verify_poll
 from cli.db import database
 from web.settings import get_settings
 
@@ -123,6 +124,7 @@ cli_audit.register(app)  # audit verify, audit list
 cli_archive.register(app)  # archive export, archive import
 cli_search.register(app)  # reindex
 cli_verify.register(app)  # verify (signed results and PDFs)
+cli_verify_poll.register(app)  # verify-poll (an encrypted poll's board)
 cli_backup.register(app)  # backup, restore
 
 
