@@ -4,12 +4,16 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip -q --disable-pip-version-check
 HOP := $(VENV)/bin/hop
 STAMP := $(VENV)/.installed
+# The encrypted-ballot library (web/static/eb/, ES modules that import @noble/* by bare name)
+# bundled by esbuild into one ES module, served as /static/vendor/eb/eb.js (web/vendor.py): the
+# CSP allows no inline import map, so the browser cannot resolve the bare names itself.
+EB_BUNDLE := build/eb/eb.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: install run test lint typecheck pytest clean system-deps install-fast-engine
 
-install: $(STAMP)
+install: $(STAMP) $(EB_BUNDLE)
 
 # Reinstalls only when the project's dependency files change.
 $(STAMP): pyproject.toml Makefile $(wildcard package-lock.json)
@@ -28,6 +32,11 @@ $(STAMP): pyproject.toml Makefile $(wildcard package-lock.json)
 	@if [ -f package-lock.json ]; then npm ci --silent; fi
 	@touch $(STAMP)
 	@echo "hop: installed into $(VENV)"
+
+# Rebuilt only when the library's sources or the installed packages change.
+$(EB_BUNDLE): $(STAMP) $(wildcard web/static/eb/*.js)
+	@node_modules/.bin/esbuild web/static/eb/index.js --bundle --format=esm --log-level=warning \
+	  --outfile=$@
 
 # Opt-in: dlib built from source against OpenBLAS instead of the dlib-bin wheel (docs/BENCHMARKS.md).
 install-fast-engine: install
@@ -53,4 +62,4 @@ pytest: install
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache build/eb

@@ -3,7 +3,9 @@
 The packages come from package.json at the repository root (installed by `make install` with
 `npm ci`) and are served from node_modules: a hall network may have no internet, and the pages'
 Content-Security-Policy allows no other origin and no inline script. Only each package's
-prebuilt browser files are mounted, never a whole package."""
+prebuilt browser files are mounted, never a whole package. The encrypted-ballot library
+(web/static/eb/, which imports noble by bare name) is served as the one ES module that
+`make install` bundles with esbuild into build/eb/."""
 
 import mimetypes
 from pathlib import Path
@@ -12,9 +14,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 NODE_MODULES = Path(__file__).parent.parent / "node_modules"
+EB_BUILD = Path(__file__).parent.parent / "build" / "eb"
 SWAGGER_UI = "/static/vendor/swagger-ui"
 REDOC = "/static/vendor/redoc"
 PDFJS = "/static/vendor/pdfjs"
+EB = "/static/vendor/eb"
 _PDFJS_DIST = NODE_MODULES / "pdfjs-dist"
 VENDOR = {
     SWAGGER_UI: NODE_MODULES / "swagger-ui-dist",
@@ -27,6 +31,7 @@ VENDOR = {
     f"{PDFJS}/cmaps": _PDFJS_DIST / "cmaps",
     f"{PDFJS}/standard_fonts": _PDFJS_DIST / "standard_fonts",
     f"{PDFJS}/wasm": _PDFJS_DIST / "wasm",
+    EB: EB_BUILD,  # eb.js: hop-eb-v1 with @noble/curves and @noble/hashes inside
 }
 
 
