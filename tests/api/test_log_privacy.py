@@ -96,10 +96,19 @@ def server_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_no_log_line_holds_personal_data_or_a_ballot(
-    served: tuple[TestClient, Session], settings: Settings, caplog: pytest.LogCaptureFixture
+    served: tuple[TestClient, Session],
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.handler.addFilter(ContextFilter())  # ids and blanked secrets, as the server's handlers
+    # An earlier test may have run uvicorn in this process, which configured its loggers (a
+    # level, no propagation, or disabled): their lines must reach the capture all the same.
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
+        caplog.set_level(logging.DEBUG, logger=name)
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
     client, face_session = served
     clerk = make_account(face_session, role=Role.secretariat, username=CLERK[0], full_name=CLERK[1])
     voter = make_account(face_session, username=VOTER[0], full_name=VOTER[1])
