@@ -111,3 +111,12 @@ def open_session(engine: Engine, *, publish: Publisher | None = None) -> Iterato
     finally:
         if engine.pool is not pool:
             pool.dispose()
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session that only reads, outside a transaction: no BEGIN and no ROLLBACK round trip
+    (a storm of reconnecting screens pays for each). Each statement sees what was committed
+    when it ran, as under PostgreSQL's READ COMMITTED inside a transaction."""
+    with open_session(engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+        yield session

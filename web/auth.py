@@ -7,10 +7,19 @@ from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request, Response
+from sqlalchemy import and_
 from sqlmodel import Session, col, delete, select
 
 from core.errors import InvalidInputError
-from models import DeviceKind, DeviceToken, DeviceTokenCreate, LoginSession, Meeting, Person
+from models import (
+    DeviceKind,
+    DeviceToken,
+    DeviceTokenCreate,
+    Invitation,
+    LoginSession,
+    Meeting,
+    Person,
+)
 from models.base import as_utc, utcnow
 
 SESSION_COOKIE = "hop_session"
@@ -61,9 +70,43 @@ def person_for_session(session: Session, token: str | None) -> Person | None:
     if not token:
         return None
     login = session.get(LoginSession, token_hash(token))
-    if login is None or as_utc(login.expires_at) < utcnow():
+    if login is None:
         return None
-    person = session.get(Person, login.person_id)
+    return _live(login, session.get(Person, login.person_id))
+
+
+def sessions_in_meeting(
+    session: Session, tokens: list[str], meeting_id: int
+) -> dict[str, tuple[Meeting, Person, Invitation | None]]:
+    """For each session cookie that is valid and whose person is active: the meeting, the
+    person and their invitation to it, all in one query (a storm of reconnecting tablets pays
+    for every round trip: web.realtime.openings). None of them when the meeting is missing."""
+    by_hash = {token_hash(token): token for token in tokens if token}
+    if not by_hash:
+        return {}
+    query = (
+        select(Meeting, LoginSession, Person, Invitation)
+        .select_from(Meeting)
+        .join(LoginSession, col(LoginSession.token_hash).in_(by_hash))
+        .join(Person, col(Person.id) == LoginSession.person_id)
+        .outerjoin(
+            Invitation,
+            and_(col(Invitation.meeting_id) == Meeting.id, col(Invitation.person_id) == Person.id),
+        )
+        .where(Meeting.id == meeting_id)
+    )
+    found: dict[str, tuple[Meeting, Person, Invitation | None]] = {}
+    for meeting, login, person, invitation in session.exec(query):
+        live = _live(login, person)
+        if live is not None:
+            found[by_hash[login.token_hash]] = (meeting, live, invitation)
+    return found
+
+
+def _live(login: LoginSession, person: Person | None) -> Person | None:
+    """The session's person while the session lasts and the person is active."""
+    if as_utc(login.expires_at) < utcnow():
+        return None
     return person if person is not None and person.active else None
 
 

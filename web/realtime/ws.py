@@ -13,21 +13,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from meetings import access, live
 from models import Meeting
-from models.db import OUT_OF_RANGE, OUT_OF_RANGE_DETAIL, open_session
-from web.auth import (
-    SESSION_COOKIE,
-    DeviceRefusedError,
-    device_for_meeting,
-    person_for_session,
-)
+from models.db import OUT_OF_RANGE, OUT_OF_RANGE_DETAIL, read_session
+from web.auth import SESSION_COOKIE
 from web.hub import RECONNECT, Client, Delivery, Notice
 from web.i18n import LANG_COOKIE, pick_language
-from web.realtime import catch_up, revocation
+from web.realtime import catch_up, openings, revocation
+from web.realtime.openings import Backlog
 from web.sockets import Credential, Viewer
 from web.state import AppState
 
@@ -65,63 +59,13 @@ def _token(websocket: WebSocket) -> str | None:
     return websocket.query_params.get("token")
 
 
-Backlog = tuple[list[dict[str, Any] | None], int]
-
-
-def authorize(session: Session, websocket: WebSocket, meeting: Meeting) -> Viewer | None:
-    """The viewer when they may follow this meeting, else None."""
-    assert meeting.id is not None
-    person = person_for_session(session, websocket.cookies.get(SESSION_COOKIE))
-    if person is not None:
-        assert person.id is not None
-        # One read of the invitation answers both questions (can_view and can_manage each
-        # read it again): a reconnect storm pays for every query of the handshake.
-        invitation = access.find_invitation(session, meeting_id=meeting.id, person_id=person.id)
-        if not access.sees(meeting=meeting, viewer=person, invitation=invitation):
-            return None
-        manager = access.manages(meeting=meeting, viewer=person, invitation=invitation)
-        return Viewer(person=person, device_id=None, is_manager=manager)
-    try:
-        device = device_for_meeting(session, _token(websocket), meeting.id)
-    except DeviceRefusedError:
-        return None
-    return Viewer(person=None, device_id=device.id, is_manager=False)
-
-
-def open_meeting(
-    state: AppState, websocket: WebSocket, meeting_id: int, after: int | None
-) -> tuple[Viewer, Backlog] | None:
-    """Who is connecting and what to send them first, in one session and one thread hop
-    (blocking); None when they may not follow this meeting."""
-    with open_session(state.engine) as session:
-        meeting = session.get(Meeting, meeting_id)
-        if meeting is None:
-            return None
-        viewer = authorize(session, websocket, meeting)
-        if viewer is None:
-            return None
-        return viewer, _backlog(session, meeting, after, viewer)
-
-
 def load_backlog(state: AppState, meeting_id: int, after: int | None, viewer: Viewer) -> Backlog:
     """Messages to send first, and the sequence they bring the client to (blocking)."""
-    with open_session(state.engine) as session:
+    with read_session(state.engine) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return [], 0
-        return _backlog(session, meeting, after, viewer)
-
-
-def _backlog(session: Session, meeting: Meeting, after: int | None, viewer: Viewer) -> Backlog:
-    backlog = None
-    if after is not None:
-        backlog = live.events_after(
-            session, meeting=meeting, after=after, is_manager=viewer.is_manager
-        )
-    if backlog is not None:
-        return [message for _, message in backlog.events], backlog.last_seq
-    data = live.snapshot(session, meeting=meeting, viewer=viewer.person)
-    return [{"seq": meeting.event_seq, "type": "snapshot", "data": data}], meeting.event_seq
+        return openings.backlog(session, meeting, after, viewer)
 
 
 @router.websocket("/ws/meetings/{meeting_id}")
@@ -137,7 +81,15 @@ async def meeting_socket(websocket: WebSocket, meeting_id: int, after: int | Non
     client = Client(meeting_id=meeting_id, is_manager=False)
     state.hub.join(client)
     try:
-        opened = await run_in_threadpool(open_meeting, state, websocket, meeting_id, after)
+        # Sockets open in batches (web.realtime.openings), one batcher per app (web.app).
+        batcher: openings.Openings = websocket.app.state.openings
+        opened = await batcher.open(
+            state,
+            meeting_id,
+            after,
+            cookie=websocket.cookies.get(SESSION_COOKIE),
+            token=_token(websocket),
+        )
         if opened is None:
             state.hub.leave(client)
             await websocket.close(code=CLOSE_POLICY, reason="not allowed")
@@ -173,7 +125,7 @@ class Connection:
         self.close_code = 1000
         self.answering = False  # the receiver is handling a message (a ballot being written)
 
-    async def run(self, backlog: "Backlog") -> None:
+    async def run(self, backlog: Backlog) -> None:
         hub = self.state.hub
         sender = asyncio.create_task(self._send_loop(backlog))
         receiver = asyncio.create_task(self._receive_loop())
@@ -208,7 +160,7 @@ class Connection:
         self.client.on_overflow()
         self.close_code = CLOSE_REVOKED  # after on_overflow, which sets its own code
 
-    async def _send_loop(self, backlog: "Backlog") -> None:
+    async def _send_loop(self, backlog: Backlog) -> None:
         try:
             messages, self.last_seq = backlog
             await self._send_all(messages)
