@@ -1,6 +1,7 @@
 """The FastAPI app factory; the lifespan owns the engine and every other resource."""
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
 from web.api import documents as documents_api
+from web.api import encrypted_polls as encrypted_polls_api
 from web.api import face_capture as face_capture_api
 from web.api import face_check as face_check_api
 from web.api import mail as mail_api
@@ -49,6 +51,7 @@ from web.realtime import ballots as ws_ballots
 from web.realtime import kiosk as ws_kiosk
 from web.realtime import ws
 from web.realtime.ballot_writer import BallotWriter
+from web.realtime.openings import Openings
 from web.realtime.revocation import RevocationWatch
 from web.security import SecurityMiddleware
 from web.settings import Settings, get_settings
@@ -76,6 +79,11 @@ def build_state(settings: Settings) -> AppState:
 # stalled the event loop for ~350 ms (bench.voting: p99 460 → 150 ms). Cyclic garbage is still
 # collected, only in larger steps; reference counting frees the rest at once as before.
 GC_THRESHOLDS = (20_000, 20, 20)
+# How long a thread holding the GIL keeps the event loop waiting for it (Python's default is
+# 5 ms). Worker threads (database reads, the ballot writer) run Python while the loop serves
+# thousands of sockets; every time the loop gives the GIL up (a system call) it waited up to
+# 5 ms to get it back: a reconnect storm crawled at ~70 sockets a second (bench.congress).
+SWITCH_INTERVAL = 0.001
 
 
 def create_app(settings: Settings | None = None, *, face_pool: FacePool | None = None) -> FastAPI:
@@ -86,8 +94,10 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.set_threshold(*GC_THRESHOLDS)
+        sys.setswitchinterval(SWITCH_INTERVAL)
         state = build_state(settings)
         app.state.hop = state
+        app.state.openings = Openings()  # meeting sockets opened in batches (web.realtime.ws)
         ws_ballots.install(state)
         attendance_live.install(state)
         state.faces = faces.build_face_services(settings, face_pool)
@@ -137,6 +147,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         search_api,
         notes_api,
         polls_api,
+        encrypted_polls_api,
         result_signatures_api,
         rounds_api,
         written_api,

@@ -12,11 +12,12 @@ URLs lose their query string in JSON (a search may hold a name) and token, passw
 parameters are blanked in text (a kiosk's URL carries its device token).
 """
 
+import itertools
 import json
 import logging
 import logging.config
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -45,8 +46,14 @@ def clean_request_id(value: str | None) -> str | None:
     return value if CLEAN_ID.fullmatch(value) else None
 
 
+# Ids only tell lines apart, they guard nothing: a random prefix per process and a counter
+# (uuid4 per request read the system's randomness on the event loop: bench.congress).
+_PROCESS = secrets.token_hex(6)
+_COUNTER = itertools.count(1)
+
+
 def new_id() -> str:
-    return uuid.uuid4().hex
+    return f"{_PROCESS}{next(_COUNTER):020x}"
 
 
 class RequestContext:
@@ -67,12 +74,14 @@ class RequestContext:
         socket_token = SOCKET_ID.set(new_id()[:16]) if scope["type"] == "websocket" else None
 
         async def send_with_id(message: Message) -> None:
-            if message["type"] in ("http.response.start", "websocket.accept"):
+            if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            # A socket's frames go straight through: thousands of them, none needs the header.
+            sending = send_with_id if scope["type"] == "http" else send
+            await self.app(scope, receive, sending)
         finally:
             REQUEST_ID.reset(request_token)
             if socket_token is not None:
