@@ -97,6 +97,8 @@ class Screen(Tab):
         "dropped_at",
         "resynced_at",
         "refused",
+        "attempts",
+        "opened_at",
     )
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -112,6 +114,8 @@ class Screen(Tab):
         self.dropped_at: float | None = None
         self.resynced_at: float | None = None
         self.refused = False
+        self.attempts = 0  # connection attempts since the socket was lost
+        self.opened_at: float | None = None  # when the socket was open again
 
     def resume_url(self) -> str:
         if self.last_seq is None:
@@ -218,6 +222,7 @@ class Hall(Fleet):
                 socket.close()
                 raise
         if tab.dropped_at is not None:
+            tab.opened_at = time.time()
             socket.send_text('{"type":"ping"}')
         ballot = tab.ballot
         if ballot is not None and ballot.acked is None and ballot.sends:
@@ -231,6 +236,8 @@ class Hall(Fleet):
         the other one after a refusal (a proxy's passive health check)."""
         if tab.dropped_at is None:
             tab.dropped_at, tab.resynced_at = time.time(), None
+            tab.attempts, tab.opened_at = 0, None
+        tab.attempts += 1
         if tab.refused:
             tab.url = tab.urls[(tab.urls.index(tab.url) + 1) % len(tab.urls)]
         else:
@@ -305,12 +312,15 @@ class Hall(Fleet):
         await self._until(settled, timeout)
         return [_outcome(tab) for tab in tablets]
 
-    async def resynced(self, timeout: float) -> list[tuple[float, float | None]]:
-        """Until every screen that lost its socket has caught up: when each dropped and when
-        it had caught up (None if it has not)."""
+    async def resynced(self, timeout: float) -> list[tuple[float, float | None, float | None, int]]:
+        """Until every screen that lost its socket has caught up: when each dropped, when it
+        had caught up (None if it has not), when its socket was open again, and in how many
+        connection attempts."""
         dropped = [tab for tab in self.screens() if tab.dropped_at is not None]
         await self._until(lambda: all(tab.resynced_at for tab in dropped), timeout)
-        return [(tab.dropped_at or 0.0, tab.resynced_at) for tab in dropped]
+        return [
+            (tab.dropped_at or 0.0, tab.resynced_at, tab.opened_at, tab.attempts) for tab in dropped
+        ]
 
     async def progress_seen(self, _: Any) -> list[tuple[str, int, float | None, int, int]]:
         """Per screen: kind, progress messages, shortest interval, backwards steps, last."""

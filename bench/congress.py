@@ -254,7 +254,9 @@ def resync_figures(
     """Kill → the last dropped screen caught up and the last of their ballots acknowledged."""
     dropped_voters = {row[0] for row in outcomes if row[5] is not None}
     acks = [row[2] for row in outcomes if row[0] in dropped_voters]
-    caught = [resynced for _, resynced in drops]
+    caught = [row[1] for row in drops]
+    opened = sorted(row[2] - killed for row in drops if row[2])
+    attempts = sorted(row[3] for row in drops)
     done = all(caught) and all(acks)
     last = max([*(t for t in caught if t), *(t for t in acks if t)], default=killed)
     back = sorted(t - killed for t in caught if t)
@@ -266,6 +268,12 @@ def resync_figures(
         "resent": sum(1 for row in outcomes if row[3] > 1),
         "resync_s": round(last - killed, 2) if done else None,
         "resynced": sum(1 for t in caught if t),
+        # Where the time goes: the socket open again (backoff, refusals, the handshake) and
+        # the attempts it took, against caught up (the backlog and the ping's answer).
+        "reopened_p50_s": round(opened[len(opened) // 2], 2) if opened else None,
+        "reopened_max_s": round(opened[-1], 2) if opened else None,
+        "attempts_p50": attempts[len(attempts) // 2] if attempts else None,
+        "attempts_max": attempts[-1] if attempts else None,
     }
 
 
@@ -306,6 +314,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for server in servers:
                 server.stop()
             if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
                 for server in servers:
                     (args.keep / server.log_path.name).write_bytes(server.log_path.read_bytes())
     result["load_after"] = _load()
