@@ -17,7 +17,6 @@ from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
 from web.api import documents as documents_api
-from web.api import encrypted_polls as encrypted_polls_api
 from web.api import face_capture as face_capture_api
 from web.api import face_check as face_check_api
 from web.api import mail as mail_api
@@ -137,6 +136,10 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     app.add_middleware(InternalErrors)  # errors of the others too
     app.add_middleware(RequestContext)  # outermost: every line logged has the request id
     install_error_handlers(app)
+    # The sockets first: a route is found by trying each in turn, and a reconnect storm opens
+    # a thousand sockets in seconds (bench.congress).
+    app.include_router(ws.router)
+    app.include_router(ws_kiosk.router)
     api = APIRouter(prefix="/api", dependencies=[Depends(csrf_protect)])
     for module in (
         auth_api,
@@ -147,7 +150,6 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         search_api,
         notes_api,
         polls_api,
-        encrypted_polls_api,
         result_signatures_api,
         rounds_api,
         written_api,
@@ -164,8 +166,6 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
     app.include_router(api)
     app.include_router(result_signatures_api.well_known)  # /.well-known/, no login
     app.include_router(page_routes.router, dependencies=[Depends(csrf_protect)])
-    app.include_router(ws.router)
-    app.include_router(ws_kiosk.router)
     app.include_router(health.router)  # /healthz, /readyz
     app.include_router(metrics_router)  # /metrics (web.metrics_route)
     install_docs(app)  # mounts /static/vendor/..., so before /static
