@@ -55,6 +55,17 @@ from models.draft import (
     SectionKind,
     Stance,
 )
+from models.encrypted import (
+    BoardEntry,
+    BoardEntryPublic,
+    EncryptedBallot,
+    EncryptedBallotAck,
+    EncryptedBallotCast,
+    EncryptedPollCreate,
+    EncryptedReveal,
+    RevealPost,
+    TrusteeEntryPost,
+)
 from models.event import Audience, Event, EventPublic
 from models.face import (
     FaceConsent,
@@ -141,6 +152,15 @@ from models.speaker import SpeechRequest, SpeechStatus
 from models.written import WrittenResult
 
 __all__ = [
+    "BoardEntry",
+    "BoardEntryPublic",
+    "EncryptedBallot",
+    "EncryptedBallotAck",
+    "EncryptedBallotCast",
+    "EncryptedPollCreate",
+    "EncryptedReveal",
+    "RevealPost",
+    "TrusteeEntryPost",
     "PublicFlag",
     "RecordKind",
     "SignerCertificate",

@@ -99,6 +99,8 @@ class Poll(PollFields, table=True):
     present_at_open: int | None = None
     quorum_required: int | None = None
     result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # An encrypted secret ballot (hop-eb-v1): tablets encrypt, trustees decrypt the sums.
+    encrypted: bool = False
     created_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     opened_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -253,6 +255,7 @@ class PollPublic(SQLModel):
     allow_change: bool
     deadline: datetime | None
     confirm_face: bool = False
+    encrypted: bool = False
     status: PollStatus
     opened_at: datetime | None
     closed_at: datetime | None

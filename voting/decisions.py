@@ -24,7 +24,13 @@ from models.events import record_event
 from voting import permits
 from voting.choices import normalize_choice
 from voting.eligibility import Facts, check_proxy, check_voter
-from voting.errors import AlreadyVotedError, DeadlinePassedError, PollClosedError, PollNotOpenError
+from voting.errors import (
+    AlreadyVotedError,
+    DeadlinePassedError,
+    InvalidBallotError,
+    PollClosedError,
+    PollNotOpenError,
+)
 from voting.secrecy import nonce_hash, receipt_code
 
 
@@ -72,6 +78,8 @@ def decide(
 ) -> Decision:
     """Check one cast against the poll (locked by the caller), the voter's existing ballot or
     mark, and the eligibility facts; raise the reason it cannot be taken."""
+    if poll.encrypted:  # a choice in clear must never reach it (voting.encrypted_polls)
+        raise InvalidBallotError("This poll takes encrypted ballots only")
     if poll.secret:
         assert existing is None or isinstance(existing, SecretVoter)
         return _decide_secret(session, poll, caster, cast, now, existing, facts)

@@ -32,6 +32,8 @@ from models.events import record_event
 from models.poll import option_rows, parse_fraction
 from voting import rules, tally
 from voting.eligibility import take_roll
+from voting.encrypted_polls import closing as encrypted_closing
+from voting.encrypted_polls import store as encrypted_store
 from voting.errors import (
     InvalidPollError,
     NotAllowedError,
@@ -57,6 +59,14 @@ def describe(poll: Poll) -> PollPublic:
 
 def create_poll(*, session: Session, meeting: Meeting, data: PollCreate, creator: Person) -> Poll:
     """Draft a poll in the meeting."""
+    poll = draft_poll(session=session, meeting=meeting, data=data, creator=creator)
+    session.commit()
+    return poll
+
+
+def draft_poll(*, session: Session, meeting: Meeting, data: PollCreate, creator: Person) -> Poll:
+    """create_poll without the commit: an encrypted poll adds its board in the same
+    transaction (voting.encrypted_committee)."""
     assert meeting.id is not None
     lifecycle.require(session, meeting, Action.draft_poll)
     poll = Poll(meeting_id=meeting.id, title=data.title, salt=new_salt(), created_by=creator.id)
@@ -64,7 +74,6 @@ def create_poll(*, session: Session, meeting: Meeting, data: PollCreate, creator
     session.add(poll)
     session.flush()
     _event(session, poll, "poll.created", audience=Audience.managers)
-    session.commit()
     return poll
 
 
@@ -73,6 +82,8 @@ def update_poll(*, session: Session, poll: Poll, data: PollUpdate) -> Poll:
     assert poll.id is not None
     with locked_poll(session, poll.id, exclusive=True) as poll:
         _require(poll, {PollStatus.draft}, "changed")
+        if poll.encrypted:  # its board's parameters are hashed into every proof
+            raise PollStateError("An encrypted poll cannot be changed: cancel it and draft anew")
         _require_meeting(session, poll, Action.draft_poll)
         _apply(session, poll, _merged(poll, data))
         session.add(poll)
@@ -258,6 +269,8 @@ def open_poll(
     with locked_poll(session, poll.id, exclusive=True) as poll:
         _require(poll, {PollStatus.draft}, "opened")
         _require_meeting(session, poll, Action.open_poll)
+        if poll.encrypted:
+            encrypted_store.require_ready(session, poll)
         if poll.deadline is not None and as_utc(poll.deadline) <= now:
             raise InvalidPollError("The deadline has already passed", field="deadline")
         quorum = quorum_status(session=session, poll=poll, meeting_quorum=meeting_quorum)
@@ -287,9 +300,14 @@ def close_poll(*, session: Session, poll: Poll, now: datetime | None = None) -> 
             stored = poll.result
             session.rollback()  # release the lock: nothing to write
             return stored
+        if poll.encrypted and poll.status == PollStatus.closed:
+            session.rollback()  # closed, waiting for the trustees
+            return _awaiting_trustees(session, poll)
         _require(poll, {PollStatus.open}, "closed")
         _require_meeting(session, poll, Action.close_poll)
         poll.closed_at = now or utcnow()
+        if poll.encrypted:
+            return _close_encrypted(session, poll)
         poll.result = tally.compute_result(session=session, poll=poll)
         tally.shake_secret_choices(session=session, poll=poll)
         poll.status = PollStatus.closed
@@ -298,6 +316,33 @@ def close_poll(*, session: Session, poll: Poll, now: datetime | None = None) -> 
         _event(session, poll, "poll.result", audience=Audience.managers, result=poll.result)
         session.commit()
     return poll.result
+
+
+def _close_encrypted(session: Session, poll: Poll) -> dict[str, Any]:
+    """Ballots and sums go on the board; the result waits for t trustees (or, with no
+    ballot, is there at once)."""
+    poll.status = PollStatus.closed
+    ballots = encrypted_closing.close_board(session=session, poll=poll)
+    session.add(poll)
+    _event(session, poll, "poll.closed", ballots=ballots)
+    if ballots == 0:
+        encrypted_closing.finish_empty(session=session, poll=poll)
+    session.commit()
+    return poll.result or _awaiting_trustees(session, poll)
+
+
+def _awaiting_trustees(session: Session, poll: Poll) -> dict[str, Any]:
+    """What closing an encrypted poll returns until its trustees have decrypted the sums."""
+    assert poll.id is not None
+    board = encrypted_store.entries(session, poll.id)
+    close = next(entry for entry in board if entry["kind"] == "close")
+    return {
+        "poll_id": poll.id,
+        "status": str(poll.status),
+        "encrypted": True,
+        "ballots": close["body"]["ballots"],
+        "decrypted": False,
+    }
 
 
 def publish_poll(*, session: Session, poll: Poll, now: datetime | None = None) -> dict[str, Any]:
@@ -310,7 +355,8 @@ def publish_poll(*, session: Session, poll: Poll, now: datetime | None = None) -
             return stored
         _require(poll, {PollStatus.closed}, "published")
         _require_meeting(session, poll, Action.close_poll)
-        assert poll.result is not None
+        if poll.result is None:  # an encrypted poll whose trustees have not decrypted yet
+            raise ResultNotAvailableError("The trustees have not decrypted the result yet")
         poll.status, poll.published_at = PollStatus.published, now or utcnow()
         session.add(poll)
         _event(session, poll, "poll.published", result=tally.summary(poll.result))
@@ -326,6 +372,8 @@ def cancel_poll(*, session: Session, poll: Poll, now: datetime | None = None) ->
         # Cancelling a draft is a change to drafts; cancelling a vote ends it, like a close.
         drafted = poll.status == PollStatus.draft
         _require_meeting(session, poll, Action.draft_poll if drafted else Action.close_poll)
+        if poll.encrypted and drafted:
+            encrypted_closing.cancel_setup(session=session, poll=poll)
         audience = Audience.everyone if poll.status == PollStatus.open else Audience.managers
         poll.status, poll.cancelled_at = PollStatus.cancelled, now or utcnow()
         session.add(poll)

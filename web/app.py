@@ -17,6 +17,7 @@ from web.api import auth as auth_api
 from web.api import checkin as checkin_api
 from web.api import checkin_policy as policy_api
 from web.api import documents as documents_api
+from web.api import encrypted_polls as encrypted_polls_api
 from web.api import face_capture as face_capture_api
 from web.api import face_check as face_check_api
 from web.api import mail as mail_api
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         search_api,
         notes_api,
         polls_api,
+        encrypted_polls_api,
         result_signatures_api,
         rounds_api,
         written_api,

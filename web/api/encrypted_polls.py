@@ -1,0 +1,133 @@
+"""Encrypted secret polls (hop-eb-v1): drafting one with its committee, the public board,
+the trustees' entries, encrypted ballots and Benaloh reveals."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from models import (
+    EncryptedBallotAck,
+    EncryptedBallotCast,
+    EncryptedPollCreate,
+    Person,
+    Poll,
+    PollPublic,
+    RevealPost,
+    TrusteeEntryPost,
+)
+from voting import encrypted_committee, polls
+from voting.encrypted.ballots import verify_ballot, verify_reveal
+from voting.encrypted.errors import ProtocolError
+from voting.encrypted_polls import casting, store, trustees
+from voting.encrypted_polls.errors import InvalidEncryptedBallotError
+from web import ratelimit
+from web.api.polls import PollDep
+from web.deps import CurrentUser, ManagedMeetingDep, SessionDep, StateDep, get_gettext
+
+router = APIRouter(tags=["encrypted polls"])
+
+
+def get_board_poll(
+    poll_id: Annotated[int, Path()], session: SessionDep, person: CurrentUser
+) -> Poll:
+    return encrypted_committee.get_board_poll(session=session, poll_id=poll_id, viewer=person)
+
+
+BoardPollDep = Annotated[Poll, Depends(get_board_poll)]
+
+
+@router.post("/meetings/{meeting_id}/encrypted-polls", status_code=201)
+def create_encrypted_poll(
+    data: EncryptedPollCreate, meeting: ManagedMeetingDep, session: SessionDep, person: CurrentUser
+) -> PollPublic:
+    """Draft an encrypted secret poll with its vote-counting committee (chair or secretariat)."""
+    poll = encrypted_committee.create_encrypted_poll(
+        session=session, meeting=meeting, data=data, creator=person
+    )
+    return polls.describe(poll)
+
+
+@router.get("/polls/{poll_id}/board")
+def board(poll: BoardPollDep, session: SessionDep) -> JSONResponse:
+    """The poll's board (spec §5.1), also as a download under a stable name."""
+    assert poll.id is not None
+    disposition = f'inline; filename="poll-{poll.id}-board.json"'
+    return JSONResponse(
+        store.document(session, poll.id), headers={"content-disposition": disposition}
+    )
+
+
+@router.post("/polls/{poll_id}/trustee-entries", status_code=201)
+def post_trustee_entry(
+    data: TrusteeEntryPost, poll: BoardPollDep, session: SessionDep, person: CurrentUser
+) -> list[dict[str, Any]]:
+    """A trustee's entry, checked and appended; returns every entry appended because of it."""
+    assert poll.id is not None
+    return trustees.post_trustee_entry(
+        session=session, poll_id=poll.id, person=person, kind=data.kind, body=data.body
+    )
+
+
+@router.post("/polls/{poll_id}/encrypted-ballots")
+async def cast_encrypted_ballot(
+    data: EncryptedBallotCast,
+    poll: PollDep,
+    person: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
+) -> EncryptedBallotAck:
+    """Cast an encrypted ballot; the same nonce again returns the same acknowledgement. The
+    proofs are checked in a worker thread, never on the event loop."""
+    assert person.id is not None
+    await ratelimit.check_ballot(state, voter_id=person.id, gettext=get_gettext(request))
+    return await run_in_threadpool(_cast, session, poll, person, data)
+
+
+def _cast(session: Session, poll: Poll, person: Person, data: EncryptedBallotCast) -> Any:
+    setup = store.cast_setup(session, poll)
+    try:
+        verify_ballot(data.ballot, setup.params.shape, setup.key, setup.poll_hash)
+    except ProtocolError as error:
+        raise InvalidEncryptedBallotError(
+            f"The encrypted ballot was refused ({error.check})", field="ballot"
+        ) from None
+    assert poll.id is not None
+    assert person.id is not None
+    poll_id, person_id = poll.id, person.id
+    # End the reads: the cast starts a transaction of its own, durable against a power cut
+    # (models.db.full_sync cannot change SQLite's sync level inside a transaction).
+    session.close()
+    return casting.cast_encrypted_ballot(
+        session=session, poll_id=poll_id, person_id=person_id, cast=data
+    )
+
+
+@router.post("/polls/{poll_id}/spoiled", status_code=204)
+async def post_reveal(
+    data: RevealPost,
+    poll: PollDep,
+    person: CurrentUser,
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
+) -> None:
+    """A Benaloh reveal: the spoiled ballot goes on the board at close (no voter is kept)."""
+    assert person.id is not None
+    await ratelimit.check_ballot(state, voter_id=person.id, gettext=get_gettext(request))
+    await run_in_threadpool(_reveal, session, poll, data)
+
+
+def _reveal(session: Session, poll: Poll, data: RevealPost) -> None:
+    setup = store.cast_setup(session, poll)
+    try:
+        verify_reveal(data.reveal, setup.params.shape, setup.key, setup.poll_hash)
+    except ProtocolError as error:
+        raise InvalidEncryptedBallotError(
+            f"The revealed ballot was refused ({error.check})", field="reveal"
+        ) from None
+    assert poll.id is not None
+    casting.post_reveal(session=session, poll_id=poll.id, reveal=data.reveal)
