@@ -101,6 +101,16 @@ def server(
         running.stop()
 
 
+@pytest.fixture(autouse=True)
+def server_alive(request: pytest.FixtureRequest) -> None:
+    """A journey that stops the server mid-test and fails before starting it again must not
+    fail every later one with refused connections."""
+    if "server" in request.fixturenames:
+        running: Server = request.getfixturevalue("server")
+        if not running.pid_alive():
+            running.start()
+
+
 # Per module, not per session: the sync API keeps its asyncio loop marked as running in this
 # thread while Playwright is started (playwright 1.65), so the later non-browser tests that call
 # asyncio.run() must find it stopped.

@@ -71,6 +71,11 @@ def load_backlog(state: AppState, meeting_id: int, after: int | None, viewer: Vi
 @router.websocket("/ws/meetings/{meeting_id}")
 async def meeting_socket(websocket: WebSocket, meeting_id: int, after: int | None = None) -> None:
     state: AppState = websocket.app.state.hop
+    if state.hub.closing:
+        # Draining (web.drain): the screens were sent elsewhere; one coming back here would be
+        # sent away again and again until the process stops. Refused: it tries the next one.
+        await websocket.close(code=CLOSE_RESTART, reason="restarting")
+        return
     by_cookie = SESSION_COOKIE in websocket.cookies
     if not origin_allowed(websocket, state.settings.allowed_origins, by_cookie=by_cookie):
         await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
