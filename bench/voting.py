@@ -1,6 +1,6 @@
 """Voting benchmark: N eligible delegates (default 1,000) each cast one ballot within one second.
 
-    .venv/bin/python -m bench.voting [--voters N] [--databases sqlite,postgresql]
+    .venv/bin/python -m bench.voting [--voters N] [--databases sqlite,postgresql] [--encrypted]
 
 For each database: a fresh migrated database (SQLite in a temporary folder; on PostgreSQL a
 database of its own, created and dropped here), N delegates invited with a voting right and
@@ -12,6 +12,11 @@ its own moment spread evenly over one second and waits for its acknowledgement o
 Measured: cast → acknowledgement p50/p99, acknowledged, stored (ballot rows), lost
 (acknowledged but not stored), double (stored twice for one voter) and the tally at closing.
 A table, then as the last line one JSON object. Traffic goes to 127.0.0.1 only.
+
+--encrypted: the poll is an encrypted secret ballot (hop-eb-v1) and the ballots go as
+"ballot.encrypted" messages, encrypted in the setup; then close, two trustees' partial
+decryptions and the result, the independent verifier over the board, and a tablet's
+encrypt + prove time in Chromium (bench._encrypted).
 """
 
 import argparse
@@ -27,6 +32,17 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from bench._encrypted import (
+    TARGET_TABLET_MS,
+    TARGET_TALLY_VERIFY_S,
+    TRUSTEES,
+    Trustee,
+    check_and_tally,
+    encrypt_all,
+    open_encrypted_poll,
+    tablet_times,
+    tally_ok,
+)
 from bench._servers import Server, free_port, fresh_database, hop_env, populated, raise_nofile
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_bench_voting"
@@ -43,6 +59,7 @@ class Scene:
     poll_id: int
     after: int
     voters: list[tuple[int, str]]
+    ballots: dict[int, Any] | None = None  # --encrypted: each voter's ballot object, by id
 
 
 # Setup, through the services ---------------------------------------------------------------
@@ -54,20 +71,49 @@ def prepare(database_url: str, voters: int) -> Scene:
 
 
 def _populate(session: Any, database_url: str, count: int) -> Scene:
+    from models import PollCreate
+    from voting import polls
+
+    clerk, meeting, voters = _meeting_and_voters(session, count)
+    data = PollCreate(title="Thông qua nghị quyết", quorum_fraction="1/2")
+    poll = polls.open_poll(
+        session=session,
+        poll=polls.create_poll(session=session, meeting=meeting, data=data, creator=clerk),
+    )
+    return _scene(session, database_url, meeting, poll, voters)
+
+
+def _scene(
+    session: Any,
+    database_url: str,
+    meeting: Any,
+    poll: Any,
+    voters: list[tuple[int, str]],
+    ballots: dict[int, Any] | None = None,
+) -> Scene:
+    from models import Meeting
+
+    session.expire_all()
+    refreshed = session.get(Meeting, meeting.id)
+    assert meeting.id is not None
+    assert poll.id is not None
+    assert refreshed is not None
+    return Scene(database_url, meeting.id, poll.id, refreshed.event_seq, voters, ballots)
+
+
+def _meeting_and_voters(session: Any, count: int) -> tuple[Any, Any, list[tuple[int, str]]]:
+    """A clerk, a running meeting, N checked-in delegates with a login session each."""
     from checkin import attendance
     from meetings import people, scheduling
     from models import (
         AttendanceMethod,
         InvitationCreate,
-        Meeting,
         MeetingCreate,
         MeetingStatus,
         PersonCreate,
-        PollCreate,
         Role,
     )
     from models.base import utcnow
-    from voting import polls
     from web.auth import start_session
 
     clerk = people.create_person(
@@ -98,17 +144,26 @@ def _populate(session: Any, database_url: str, count: int) -> Scene:
             session=session, meeting=meeting, person_id=person.id, method=AttendanceMethod.manual
         )
         voters.append((person.id, start_session(session, person=person, hours=2)))
-    data = PollCreate(title="Thông qua nghị quyết", quorum_fraction="1/2")
-    poll = polls.open_poll(
-        session=session,
-        poll=polls.create_poll(session=session, meeting=meeting, data=data, creator=clerk),
+    return clerk, meeting, voters
+
+
+def prepare_encrypted(database_url: str, voters: int) -> tuple[Scene, list[Trustee]]:
+    """As prepare, with an encrypted poll set up by three of the voters as trustees, and
+    every voter's ballot encrypted in advance (bench._encrypted)."""
+    return populated(
+        database_url, lambda session: _populate_encrypted(session, database_url, voters)
     )
-    session.expire_all()
-    refreshed = session.get(Meeting, meeting.id)
-    assert meeting.id is not None
-    assert poll.id is not None
-    assert refreshed is not None
-    return Scene(database_url, meeting.id, poll.id, refreshed.event_seq, voters)
+
+
+def _populate_encrypted(session: Any, database_url: str, count: int) -> tuple[Scene, list[Trustee]]:
+    from models import Person
+
+    clerk, meeting, voters = _meeting_and_voters(session, count)
+    trustees = [session.get(Person, voter_id) for voter_id, _ in voters[:TRUSTEES]]
+    poll, devices = open_encrypted_poll(session, meeting, clerk, trustees)
+    answers = {voter_id: CHOICES[voter_id % len(CHOICES)] for voter_id, _ in voters}
+    ballots = encrypt_all(session, poll.id, answers)
+    return _scene(session, database_url, meeting, poll, voters, ballots), devices
 
 
 def _hours(n: int) -> Any:
@@ -130,12 +185,16 @@ class Cast:
     error: str | None = None
 
 
-async def _vote(connection: Any, poll_id: int, voter_id: int, at: float, timeout: float) -> Cast:
+async def _vote(connection: Any, scene: Scene, voter_id: int, at: float, timeout: float) -> Cast:
     choice = CHOICES[voter_id % len(CHOICES)]
     nonce = uuid.uuid4().hex
+    poll_id = scene.poll_id
+    body: dict[str, Any] = {"type": "ballot", "poll_id": poll_id, "choice": choice, "nonce": nonce}
+    if scene.ballots is not None:  # the same choice, encrypted in the setup
+        ballot = scene.ballots[voter_id]
+        body = {"type": "ballot.encrypted", "poll_id": poll_id, "ballot": ballot, "nonce": nonce}
     await asyncio.sleep(max(0.0, at - time.monotonic()))
     sent = time.monotonic()
-    body = {"type": "ballot", "poll_id": poll_id, "choice": choice, "nonce": nonce}
     await connection.send(json.dumps(body))
     try:
         async with asyncio.timeout(timeout):
@@ -181,7 +240,7 @@ async def _client_share(
     offsets = [float(offset) for offset in spread]
     casts = await asyncio.gather(
         *(
-            _vote(socket_, scene.poll_id, voter_id, start_at + offset, timeout)
+            _vote(socket_, scene, voter_id, start_at + offset, timeout)
             for socket_, (voter_id, _), offset in zip(sockets, share, offsets, strict=True)
         )
     )
@@ -317,6 +376,92 @@ def run_one(database: str, voters: int, processes: int, timeout: float) -> dict[
     }
 
 
+def run_one_encrypted(
+    database: str, voters: int, processes: int, timeout: float, *, browser: bool
+) -> dict[str, Any]:
+    """The encrypted run on one database: the burst, then close, decrypt, verify (timed), and
+    the tablet's encryption in Chromium (once, on the first database)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="hop-bench-voting-") as folder,
+        fresh_database(database, Path(folder), PG_URL) as url,
+    ):
+        workdir = Path(folder)
+        began = time.monotonic()
+        scene, devices = prepare_encrypted(url, voters)
+        setup_s = time.monotonic() - began
+        server = Server(
+            hop_env(url, workdir / "var"), free_port(), workdir / "server.log", backlog=4096
+        )
+        server.start()
+        try:
+            server.wait_ready()
+            casts = run_clients(server.port, scene, processes, timeout)
+            tablet = tablet_times(server.url) if browser else None
+        finally:
+            server.stop()
+        trustee_ids = [voter_id for voter_id, _ in scene.voters[:TRUSTEES]]
+        figures = check_and_tally(url, scene.poll_id, devices, trustee_ids)
+    return _encrypted_row(casts, figures, voters, setup_s) | {"tablet_ms": tablet}
+
+
+def _encrypted_row(
+    casts: list[Cast], figures: dict[str, Any], voters: int, setup_s: float
+) -> dict[str, Any]:
+    latencies = [cast.latency_ms for cast in casts if cast.latency_ms is not None]
+    acked = {cast.voter_id for cast in casts if cast.latency_ms is not None}
+    stored_voters: set[int] = figures["voters"]
+    expected = dict.fromkeys(CHOICES, 0)
+    for cast in casts:
+        if cast.voter_id in stored_voters:
+            expected[cast.choice] += 1
+    tally_verify_s = figures["close_s"] + figures["decrypt_s"] + figures["verify_s"]
+    return {
+        "voters": voters,
+        "acked": len(latencies),
+        "stored": figures["stored"],
+        "lost": len(acked - stored_voters),
+        "double": figures["stored"] - len(stored_voters),
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "close_s": round(figures["close_s"], 2),
+        "decrypt_s": round(figures["decrypt_s"], 2),
+        "verify_s": round(figures["verify_s"], 2),
+        "tally_verify_s": round(tally_verify_s, 2),
+        "tally_ok": tally_ok(figures["result"], expected, figures["stored"]),
+        "verified": figures["verified"],
+        "errors": sorted({cast.error for cast in casts if cast.error}),
+        "setup_s": round(setup_s, 1),
+    }
+
+
+def encrypted_table(results: dict[str, dict[str, Any]]) -> str:
+    """The burst as in the plain table, then tally and verify, then the tablet."""
+    lines = [table(results), ""]
+    lines.append(
+        f"{'database':<11}{'close_s':>9}{'decrypt_s':>10}{'verify_s':>9}{'total_s':>9}"
+        f"  target        result  verifier"
+    )
+    for database, row in results.items():
+        total = row["tally_verify_s"]
+        verdict = f"{'≤' if total <= TARGET_TALLY_VERIFY_S else '>'} {TARGET_TALLY_VERIFY_S:.0f} s"
+        lines.append(
+            f"{database:<11}{row['close_s']:>9}{row['decrypt_s']:>10}{row['verify_s']:>9}"
+            f"{total:>9}  {verdict:<12}  {'ok' if row['tally_ok'] else 'WRONG':<6}  "
+            f"{'valid' if row['verified'] else 'INVALID'}"
+        )
+    tablet = next((row["tablet_ms"] for row in results.values() if row["tablet_ms"]), None)
+    if isinstance(tablet, dict):
+        lines.append("")
+        lines.append("tablet (Chromium), encrypt + prove one ballot, median of 20:")
+        for name, ms in tablet.items():
+            met = "≤" if ms <= TARGET_TABLET_MS else ">"
+            lines.append(f"  {name:<12}{ms:>8} ms  {met} {TARGET_TABLET_MS:.0f} ms")
+    elif tablet is not None:
+        lines.append(f"tablet: not measured ({tablet})")
+    return "\n".join(lines)
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     columns = ("voters", "acked", "stored", "lost", "double", "p50_ms", "p99_ms", "max_ms")
     lines = [
@@ -343,6 +488,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--timeout", type=float, default=30.0, help="longest wait for an ack, s")
+    parser.add_argument(
+        "--encrypted",
+        action="store_true",
+        help="encrypted ballots (hop-eb-v1): the burst, then tally and verify, and the tablet",
+    )
+    parser.add_argument(
+        "--no-browser", action="store_true", help="--encrypted without the Chromium figure"
+    )
     return parser.parse_args(argv)
 
 
@@ -355,9 +508,16 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"unknown database {database!r}")
         print(f"{database}: {args.voters} voters…", file=sys.stderr, flush=True)
         processes = max(1, min(args.processes, args.voters))
-        results[database] = run_one(database, args.voters, processes, args.timeout)
-    print(table(results))
-    keys = ("voters", "acked", "stored", "lost", "double", "p50_ms", "p99_ms")
+        if args.encrypted:
+            browser = not args.no_browser and not results  # the tablet once, on the first
+            row = run_one_encrypted(database, args.voters, processes, args.timeout, browser=browser)
+            results[database] = row
+        else:
+            results[database] = run_one(database, args.voters, processes, args.timeout)
+    print(encrypted_table(results) if args.encrypted else table(results))
+    keys = ["voters", "acked", "stored", "lost", "double", "p50_ms", "p99_ms"]
+    if args.encrypted:
+        keys += ["tally_verify_s", "tally_ok", "verified", "tablet_ms"]
     print(json.dumps({db: {key: row[key] for key in keys} for db, row in results.items()}))
     return 0
 

@@ -21,6 +21,7 @@ from models import BallotAck, BallotCast
 from web.drain import Drain
 from web.hub import Hub
 from web.i18n import Translator
+from web.proof_pool import ProofPool
 from web.ratelimit import RateLimits
 from web.settings import Settings
 from web.sockets import Credential, Revocable, Viewer
@@ -71,6 +72,7 @@ class AppState:
     ballots: BallotQueue | None = None
     revocation: SocketWatch | None = None
     drain: Drain | None = None  # SIGTERM: readiness off, sockets sent elsewhere (web.drain)
+    proofs: ProofPool | None = None  # encrypted ballots' proofs, checked off the loop
 
 
 MessageHandler = Callable[[AppState, Viewer, int, dict[str, Any]], Awaitable[dict[str, Any]]]

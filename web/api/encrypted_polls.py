@@ -19,13 +19,14 @@ from models import (
     TrusteeEntryPost,
 )
 from voting import encrypted_committee, polls
-from voting.encrypted.ballots import verify_ballot, verify_reveal
+from voting.encrypted.ballots import verify_reveal
 from voting.encrypted.errors import ProtocolError
 from voting.encrypted_polls import casting, store, trustees
 from voting.encrypted_polls.errors import InvalidEncryptedBallotError
 from web import ratelimit
 from web.api.polls import PollDep
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep, StateDep, get_gettext
+from web.realtime import encrypted_ballots
 
 router = APIRouter(tags=["encrypted polls"])
 
@@ -81,20 +82,16 @@ async def cast_encrypted_ballot(
     request: Request,
 ) -> EncryptedBallotAck:
     """Cast an encrypted ballot; the same nonce again returns the same acknowledgement. The
-    proofs are checked in a worker thread, never on the event loop."""
+    proofs are checked in the ballot-proof pool (web.proof_pool), never on the event loop."""
     assert person.id is not None
     await ratelimit.check_ballot(state, voter_id=person.id, gettext=get_gettext(request))
+    pool = encrypted_ballots.proof_pool(state)
+    setup = await run_in_threadpool(encrypted_ballots.cached_setup, pool, session, poll)
+    await pool.verify(data.ballot, setup)
     return await run_in_threadpool(_cast, session, poll, person, data)
 
 
 def _cast(session: Session, poll: Poll, person: Person, data: EncryptedBallotCast) -> Any:
-    setup = store.cast_setup(session, poll)
-    try:
-        verify_ballot(data.ballot, setup.params.shape, setup.key, setup.poll_hash)
-    except ProtocolError as error:
-        raise InvalidEncryptedBallotError(
-            f"The encrypted ballot was refused ({error.check})", field="ballot"
-        ) from None
     assert poll.id is not None
     assert person.id is not None
     poll_id, person_id = poll.id, person.id
