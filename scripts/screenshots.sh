@@ -9,4 +9,5 @@ exec .venv/bin/python -m pytest -q -p no:cacheprovider tests/browser/test_screen
   tests/browser/test_kiosk_journey.py \
   "tests/browser/test_voting_journey.py::test_two_tablets_vote_and_the_projector_shows_the_result" \
   tests/browser/test_reader.py tests/browser/test_changes.py \
+  tests/browser/test_encrypted_journey.py \
   "$@"

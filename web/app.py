@@ -45,9 +45,11 @@ from web.mail import start_reminders, stop_reminders
 from web.metrics import LIVE, HttpMetrics
 from web.metrics_route import router as metrics_router
 from web.pages import routes as page_routes
+from web.proof_pool import ProofPool
 from web.ratelimit import RateLimits
 from web.realtime import attendance as attendance_live
 from web.realtime import ballots as ws_ballots
+from web.realtime import encrypted_ballots as ws_encrypted_ballots
 from web.realtime import kiosk as ws_kiosk
 from web.realtime import ws
 from web.realtime.ballot_writer import BallotWriter
@@ -99,9 +101,11 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         app.state.hop = state
         app.state.openings = Openings()  # meeting sockets opened in batches (web.realtime.ws)
         ws_ballots.install(state)
+        ws_encrypted_ballots.install(state)
         attendance_live.install(state)
         state.faces = faces.build_face_services(settings, face_pool)
         state.ballots = ballots = BallotWriter(state)
+        state.proofs = proofs = ProofPool()  # its workers start with the first ballot
         state.revocation = watch = RevocationWatch(state.engine, settings.revocation_check_seconds)
         state.hub.run_alongside(watch.run_forever)  # stopped with the hub
         await state.hub.start()
@@ -115,6 +119,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         finally:
             drain.uninstall()
             await ballots.stop()
+            proofs.close()
             await deadlines.stop()
             await stop_reminders(reminders)
             await state.hub.stop()

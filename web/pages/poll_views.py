@@ -10,6 +10,7 @@ from meetings import scheduling
 from models import MyBallot, Person, Poll, PollStatus, QuorumStatus
 from models.meeting import Meeting
 from voting import ballots, face_check, polls, rules, tally
+from voting.encrypted_polls import store
 
 
 @dataclass
@@ -21,6 +22,7 @@ class PollRow:
     progress: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     desk: face_check.DeskOverview | None = None  # open polls that confirm the voter's face
+    waiting: dict[str, int] | None = None  # a closed encrypted poll before its trustees decrypt
 
 
 @dataclass
@@ -50,7 +52,18 @@ def poll_row(
             row.desk = face_check.desk_overview(session=session, poll=poll)
     elif poll.status in (PollStatus.closed, PollStatus.published):
         row.result = poll.result
+        row.waiting = waiting_trustees(session, poll)
     return row
+
+
+def waiting_trustees(session: Session, poll: Poll) -> dict[str, int] | None:
+    """A closed encrypted poll without its result: how many trustees decrypted, of the
+    threshold needed (what the console and the projector say while they wait)."""
+    if not poll.encrypted or poll.status != PollStatus.closed or poll.result or poll.id is None:
+        return None
+    board = store.entries(session, poll.id)
+    done = sum(1 for entry in board if entry["kind"] == "partial")
+    return {"done": done, "needed": int(board[0]["body"]["threshold"])}
 
 
 def console_data(
@@ -64,7 +77,18 @@ def console_data(
         "rows": [poll_row(session, poll, meeting_quorum=meeting_quorum) for poll in reversed(rows)],
         "agenda": scheduling.list_agenda(session=session, meeting=meeting),
         "documents": docs.list_documents(session=session, meeting=meeting, viewer=viewer),
+        "participants": participants(session, meeting),
     }
+
+
+def participants(session: Session, meeting: Meeting) -> list[Person]:
+    """Who may sit on an encrypted poll's committee: the chair and the invitees (the service
+    checks again)."""
+    people = [person for _, person in scheduling.list_invitations(session=session, meeting=meeting)]
+    chair = session.get(Person, meeting.chair_id) if meeting.chair_id else None
+    if chair is not None and all(p.id != chair.id for p in people):
+        people.insert(0, chair)
+    return people
 
 
 def ballot_data(*, session: Session, meeting: Meeting, viewer: Person) -> dict[str, Any]:

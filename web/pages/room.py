@@ -14,7 +14,7 @@ from models import Meeting, Person, Poll, PollStatus
 from models.base import as_utc
 from voting import polls
 from web.deps import CurrentUser, MeetingDep, SessionDep
-from web.pages import offline
+from web.pages import encrypted, offline
 from web.pages import speakers as speaker_pages
 from web.pages.render import render
 from web.pages.rounds import room_rounds
@@ -48,6 +48,7 @@ def room(
         **speaker_pages.room_context(session, meeting, person),
         "results": ended_polls(session, meeting, person),
         "rounds": room_rounds(session, meeting, person),
+        "trustee_polls": encrypted.trustee_polls(session, meeting, person),
     }
     return render(request, "pages/room.html", context)
 
