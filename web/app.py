@@ -53,6 +53,7 @@ from web.realtime import encrypted_ballots as ws_encrypted_ballots
 from web.realtime import kiosk as ws_kiosk
 from web.realtime import ws
 from web.realtime.ballot_writer import BallotWriter
+from web.realtime.encrypted_writer import EncryptedBallotWriter
 from web.realtime.openings import Openings
 from web.realtime.revocation import RevocationWatch
 from web.security import SecurityMiddleware
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         attendance_live.install(state)
         state.faces = faces.build_face_services(settings, face_pool)
         state.ballots = ballots = BallotWriter(state)
+        state.encrypted_ballots = encrypted_ballots = EncryptedBallotWriter(state)
         state.proofs = proofs = ProofPool()  # its workers start with the first ballot
         state.revocation = watch = RevocationWatch(state.engine, settings.revocation_check_seconds)
         state.hub.run_alongside(watch.run_forever)  # stopped with the hub
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None, *, face_pool: FacePool | None =
         finally:
             drain.uninstall()
             await ballots.stop()
+            await encrypted_ballots.stop()
             proofs.close()
             await deadlines.stop()
             await stop_reminders(reminders)

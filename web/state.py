@@ -17,7 +17,7 @@ from checkin.gallery import GalleryCache
 from checkin.pool import FacePool
 from checkin.qr import QrSigner
 from meetings.documents import Uploads
-from models import BallotAck, BallotCast
+from models import BallotAck, BallotCast, EncryptedBallotAck, EncryptedBallotCast
 from web.drain import Drain
 from web.hub import Hub
 from web.i18n import Translator
@@ -50,6 +50,17 @@ class BallotQueue(Protocol):
     async def stop(self) -> None: ...
 
 
+class EncryptedBallotQueue(Protocol):
+    """Verified encrypted casts written in batches per poll
+    (web.realtime.encrypted_writer.EncryptedBallotWriter)."""
+
+    async def cast(
+        self, *, person_id: int, poll_id: int, cast: EncryptedBallotCast
+    ) -> EncryptedBallotAck: ...
+
+    async def stop(self) -> None: ...
+
+
 class SocketWatch(Protocol):
     """Closes the open sockets whose credential was revoked (web.realtime.revocation)."""
 
@@ -70,6 +81,7 @@ class AppState:
     # Made by the lifespan once the state exists (they use it); None before.
     faces: FaceServices | None = None  # the face pool, gallery cache and QR signer
     ballots: BallotQueue | None = None
+    encrypted_ballots: EncryptedBallotQueue | None = None
     revocation: SocketWatch | None = None
     drain: Drain | None = None  # SIGTERM: readiness off, sockets sent elsewhere (web.drain)
     proofs: ProofPool | None = None  # encrypted ballots' proofs, checked off the loop

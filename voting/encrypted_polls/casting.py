@@ -5,15 +5,20 @@ event loop); here the rules of every secret poll apply, by the same functions as
 voting.decisions and voting.batch: the meeting's lifecycle, a resend recognised by its nonce
 hash, presence, eligibility, proxies, the face permit, one ballot per voter. The who-voted mark
 is a SecretVoter row as in any secret poll; the ballot goes to EncryptedBallot, which holds no
-voter, time or sequence. Nothing is appended to the board before close.
+voter, time or sequence. Nothing is appended to the board before close. The pieces of one
+cast (poll_refusal, decide, write) are also voting.encrypted_polls.batch's, which casts many.
 """
 
+import random
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from core.errors import HopError
 from meetings import lifecycle
 from models import (
     EncryptedBallot,
@@ -29,12 +34,24 @@ from models.base import as_utc, utcnow
 from models.db import full_sync
 from voting import permits
 from voting.decisions import Caster, check_may_cast, counted
-from voting.eligibility import LoadedFacts
+from voting.eligibility import Facts, LoadedFacts
 from voting.encrypted_polls import store
-from voting.encrypted_polls.errors import TrackingCodeUsedError
+from voting.encrypted_polls.errors import NotEncryptedPollError, TrackingCodeUsedError
 from voting.errors import AlreadyVotedError, PollNotOpenError
 from voting.locking import locked_poll
 from voting.secrecy import nonce_hash
+
+_shuffler = random.SystemRandom()
+
+
+@dataclass
+class Taken:
+    """What one cast comes to: its acknowledgement, and the two rows to write (none for a
+    resend): who voted, and the ciphertexts, written apart."""
+
+    ack: EncryptedBallotAck
+    mark: SecretVoter | None = None
+    ballot: EncryptedBallot | None = None
 
 
 def cast_encrypted_ballot(
@@ -59,76 +76,108 @@ def _cast(
     session: Session, poll_id: int, person_id: int, cast: EncryptedBallotCast, now: datetime
 ) -> EncryptedBallotAck:
     with locked_poll(session, poll_id, exclusive=False) as poll:
-        store.require_encrypted(poll)
-        _check_lifecycle(session, poll)
+        refused = poll_refusal(session, poll)
+        if refused is not None:
+            raise refused
         caster = Caster.of_id(person_id, cast.on_behalf_of)
-        code: str = cast.ballot["tracking_code"]
-        hashed = nonce_hash(salt=poll.salt, voter_id=caster.voter_id, nonce=cast.nonce)
-        mark = _mark(session, poll, caster.voter_id)
-        if mark is not None and mark.nonce_hash == hashed:
+        facts = LoadedFacts(session, poll.meeting_id, caster_ids(caster))
+        mark = marks(session, poll, {caster.voter_id}).get(caster.voter_id)
+        used = used_codes(session, poll, {cast.ballot["tracking_code"]})
+        taken = decide(session, poll, caster, cast, now, mark=mark, facts=facts, used=used)
+        if taken.mark is None:
             session.rollback()  # a resend: nothing to write
-            return _ack(poll, caster, cast.nonce, mark.received_at, code)
-        people = {caster.voter_id} | ({caster.holder_id} if caster.holder_id else set())
-        facts = LoadedFacts(session, poll.meeting_id, people)
-        check_may_cast(session, poll, caster, now, facts)
-        permit = permits.required_permit(session, poll, caster.voter_id, cast.permit, now)
-        if mark is not None:
-            raise AlreadyVotedError("A ballot was already cast; a secret ballot cannot be changed")
-        _check_code(session, poll, code)
-        if permit is not None:
-            permits.claim(session, permit, now)
-        _write(session, poll, caster, hashed, cast.ballot, now)
-        session.commit()
-    return _ack(poll, caster, cast.nonce, now, code)
+        else:
+            write(session, poll, [taken])
+            session.commit()
+    return taken.ack
 
 
-def _check_lifecycle(session: Session, poll: Poll) -> None:
+def poll_refusal(session: Session, poll: Poll) -> HopError | None:
+    """Why no cast can be taken in this poll now (not encrypted, the meeting's lifecycle)."""
+    try:
+        store.require_encrypted(poll)
+    except NotEncryptedPollError as error:
+        return error
     meeting = session.get(Meeting, poll.meeting_id)
     assert meeting is not None
-    refused = lifecycle.refusal(session, meeting, lifecycle.Action.cast_ballot)
-    if refused is not None:
-        raise refused
+    return lifecycle.refusal(session, meeting, lifecycle.Action.cast_ballot)
 
 
-def _mark(session: Session, poll: Poll, voter_id: int) -> SecretVoter | None:
-    return session.exec(
-        select(SecretVoter).where(SecretVoter.poll_id == poll.id, SecretVoter.voter_id == voter_id)
-    ).first()
+def caster_ids(caster: Caster) -> set[int]:
+    """The people whose eligibility facts a cast asks about."""
+    return {caster.voter_id} | ({caster.holder_id} if caster.holder_id else set())
 
 
-def _check_code(session: Session, poll: Poll, code: str) -> None:
-    """A tracking code is cast once, and never after its ballot was revealed (spec §11.3)."""
+def marks(session: Session, poll: Poll, voter_ids: Collection[int]) -> dict[int, SecretVoter]:
+    """The voters' who-voted marks in the poll, by voter."""
+    rows = session.exec(
+        select(SecretVoter).where(
+            SecretVoter.poll_id == poll.id, col(SecretVoter.voter_id).in_(voter_ids)
+        )
+    )
+    return {mark.voter_id: mark for mark in rows}
+
+
+def used_codes(session: Session, poll: Poll, codes: Collection[str]) -> set[str]:
+    """Those of the codes already cast or revealed in the poll (spec §11.3)."""
+    used: set[str] = set()
     for table in (EncryptedBallot, EncryptedReveal):
-        found = session.exec(
-            select(table.id).where(table.poll_id == poll.id, table.tracking_code == code)
-        ).first()
-        if found is not None:
-            raise TrackingCodeUsedError("This ballot was already cast or revealed: encrypt anew")
+        used.update(
+            session.exec(
+                select(table.tracking_code).where(
+                    table.poll_id == poll.id, col(table.tracking_code).in_(codes)
+                )
+            )
+        )
+    return used
 
 
-def _write(
+def decide(
     session: Session,
     poll: Poll,
     caster: Caster,
-    hashed: str,
-    ballot: dict[str, Any],
+    cast: EncryptedBallotCast,
     now: datetime,
-) -> None:
-    """Who voted, then what: two rows with no shared key, column or time."""
+    *,
+    mark: SecretVoter | None,
+    facts: Facts,
+    used: Collection[str],
+) -> Taken:
+    """Check one cast against the poll (locked and refused by nobody), the voter's mark, the
+    eligibility facts and the codes used; raise the reason it cannot be taken."""
+    code: str = cast.ballot["tracking_code"]
+    hashed = nonce_hash(salt=poll.salt, voter_id=caster.voter_id, nonce=cast.nonce)
+    if mark is not None and mark.nonce_hash == hashed:
+        return Taken(_ack(poll, caster, cast.nonce, mark.received_at, code))
+    check_may_cast(session, poll, caster, now, facts)
+    permit = permits.required_permit(session, poll, caster.voter_id, cast.permit, now)
+    if mark is not None:
+        raise AlreadyVotedError("A ballot was already cast; a secret ballot cannot be changed")
+    if code in used:
+        raise TrackingCodeUsedError("This ballot was already cast or revealed: encrypt anew")
+    if permit is not None:  # the last refusal: spent only by a cast that is taken
+        permits.claim(session, permit, now)
     assert poll.id is not None
-    session.add(
-        SecretVoter(
-            poll_id=poll.id,
-            voter_id=caster.voter_id,
-            cast_by_id=caster.holder_id,
-            nonce_hash=hashed,
-            received_at=now,
-        )
+    # Who voted, then what: two rows with no shared key, column or time.
+    new_mark = SecretVoter(
+        poll_id=poll.id,
+        voter_id=caster.voter_id,
+        cast_by_id=caster.holder_id,
+        nonce_hash=hashed,
+        received_at=now,
     )
-    session.flush()
-    session.add(
-        EncryptedBallot(poll_id=poll.id, tracking_code=ballot["tracking_code"], ballot=ballot)
-    )
+    ballot = EncryptedBallot(poll_id=poll.id, tracking_code=code, ballot=cast.ballot)
+    return Taken(_ack(poll, caster, cast.nonce, now, code), mark=new_mark, ballot=ballot)
+
+
+def write(session: Session, poll: Poll, taken: Sequence[Taken]) -> None:
+    """Insert the marks, then the ciphertexts in another (random) order, then one progress
+    trigger: the order of the ballot rows never mirrors the order of the voters'."""
+    session.add_all([t.mark for t in taken if t.mark is not None])
+    session.flush()  # who first: the unique constraint decides a race
+    ballots = [t.ballot for t in taken if t.ballot is not None]
+    _shuffler.shuffle(ballots)
+    session.add_all(ballots)
     session.flush()
     counted(session, poll)
 

@@ -4,12 +4,16 @@ Each cast waits on its own future. The first cast for a poll starts a worker tas
 takes everything queued for the poll (up to MAX_BATCH), writes it in one transaction in a
 worker thread (voting.batch.cast_ballots), answers every caller with its own acknowledgement or
 error, and goes on until the queue is empty, then ends. While one batch is written the next one
-gathers, so a burst costs one transaction per batch instead of one per ballot.
+gathers, so a burst costs one transaction per batch instead of one per ballot. BatchWriter is
+that machinery for any kind of cast: a subclass says how a batch is written (BallotWriter here,
+web.realtime.encrypted_writer for encrypted ballots).
 """
 
 import asyncio
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -21,34 +25,39 @@ from web.state import AppState, BallotQueue
 
 MAX_BATCH = 500
 
+P = TypeVar("P")  # a cast waiting to be written
+A = TypeVar("A")  # its acknowledgement
+
 
 @dataclass
-class _Queue:
-    pending: deque[tuple[PendingCast, "asyncio.Future[BallotAck]"]] = field(default_factory=deque)
+class _Queue(Generic[P, A]):
+    pending: "deque[tuple[P, asyncio.Future[A]]]" = field(default_factory=deque)
     worker: "asyncio.Task[None] | None" = None
 
 
-class BallotWriter:
+class BatchWriter(Generic[P, A]):
     """Queues casts per poll and writes each poll's queue in batches, one batch at a time."""
 
     def __init__(self, state: AppState, max_batch: int = MAX_BATCH) -> None:
         self.state = state
         self.max_batch = max_batch
-        self.queues: dict[int, _Queue] = {}
+        self.queues: dict[int, _Queue[P, A]] = {}
 
-    async def cast(
-        self, *, person_id: int, poll_id: int, cast: BallotCast, meeting_id: int | None = None
-    ) -> BallotAck:
+    def _write(self, poll_id: int, casts: list[P]) -> Sequence[A | Exception]:
+        """Write one batch (in a worker thread): per cast its acknowledgement or its error."""
+        raise NotImplementedError
+
+    async def submit(self, poll_id: int, pending: P) -> A:
         """The acknowledgement of this cast, or its error raised."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[BallotAck] = loop.create_future()
+        future: asyncio.Future[A] = loop.create_future()
         queue = self.queues.setdefault(poll_id, _Queue())
-        queue.pending.append((PendingCast(person_id, cast, meeting_id), future))
+        queue.pending.append((pending, future))
         if queue.worker is None or queue.worker.done():
             queue.worker = loop.create_task(self._drain(poll_id, queue))
         return await future
 
-    async def _drain(self, poll_id: int, queue: _Queue) -> None:
+    async def _drain(self, poll_id: int, queue: _Queue[P, A]) -> None:
         while queue.pending:
             batch = [
                 queue.pending.popleft() for _ in range(min(self.max_batch, len(queue.pending)))
@@ -86,11 +95,21 @@ class BallotWriter:
             await asyncio.gather(*workers, return_exceptions=True)
 
     @staticmethod
-    def _fail_pending(queue: _Queue) -> None:
+    def _fail_pending(queue: _Queue[P, A]) -> None:
         while queue.pending:
             _, future = queue.pending.popleft()
             if not future.done():
                 future.set_exception(RuntimeError("The ballot writer stopped"))
+
+
+class BallotWriter(BatchWriter[PendingCast, BallotAck]):
+    """Ballots in clear, written by voting.batch.cast_ballots."""
+
+    async def cast(
+        self, *, person_id: int, poll_id: int, cast: BallotCast, meeting_id: int | None = None
+    ) -> BallotAck:
+        """The acknowledgement of this cast, or its error raised."""
+        return await self.submit(poll_id, PendingCast(person_id, cast, meeting_id))
 
     def _write(self, poll_id: int, casts: list[PendingCast]) -> list[Outcome]:
         publish = self.state.hub.publish_threadsafe

@@ -6,7 +6,8 @@ A tablet sends {"type": "ballot.encrypted", "poll_id", "ballot", "nonce", "on_be
 POST /api/polls/{id}/encrypted-ballots, the same again for a resend of one nonce; or
 {"type": "error", "ref": nonce, ...}. The poll is one of this socket's meeting that the voter
 sees (voting.polls.get_poll); the proofs are checked in the ballot-proof pool (web.proof_pool);
-every rule of the poll is voting.encrypted_polls.casting's, as over HTTP.
+every rule of the poll is voting.encrypted_polls.casting's, as over HTTP, the casts of a poll
+written in batches (web.realtime.encrypted_writer).
 """
 
 from typing import Any
@@ -15,15 +16,16 @@ from pydantic import ValidationError
 from sqlmodel import Field, Session
 from starlette.concurrency import run_in_threadpool
 
-from models import EncryptedBallotAck, EncryptedBallotCast, Person, Poll
+from models import EncryptedBallotCast, Person, Poll
 from models.base import MAX_ID
 from models.db import open_session
 from voting import polls
-from voting.encrypted_polls import casting, store
+from voting.encrypted_polls import store
 from voting.encrypted_polls.store import CastSetup
 from voting.errors import InvalidBallotError, NotEligibleError, PollNotFoundError
 from web import ratelimit
 from web.proof_pool import ProofPool
+from web.realtime.encrypted_writer import encrypted_writer
 from web.realtime.ws import ws_error
 from web.sockets import Viewer
 from web.state import AppState
@@ -58,7 +60,7 @@ async def handle_encrypted_ballot(
     pool = proof_pool(state)
     setup = await run_in_threadpool(_setup, state, pool, person, meeting_id, cast.poll_id)
     await pool.verify(cast.ballot, setup)
-    ack = await run_in_threadpool(_cast, state, person.id, cast)
+    ack = await encrypted_writer(state).cast(person_id=person.id, poll_id=cast.poll_id, cast=cast)
     return {"type": "ballot.ack", **ack.model_dump(mode="json")}
 
 
@@ -98,10 +100,3 @@ def _setup(
             raise PollNotFoundError(f"Poll {poll_id} not found")
         store.require_encrypted(poll)
         return cached_setup(pool, session, poll)
-
-
-def _cast(state: AppState, person_id: int, cast: EncryptedBallotMessage) -> EncryptedBallotAck:
-    with open_session(state.engine, publish=state.hub.publish_threadsafe) as session:
-        return casting.cast_encrypted_ballot(
-            session=session, poll_id=cast.poll_id, person_id=person_id, cast=cast
-        )

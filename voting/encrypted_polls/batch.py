@@ -1,0 +1,119 @@
+"""Casting many verified encrypted ballots of one poll in one transaction, each with its own
+answer (as voting.batch does for ballots in clear).
+
+One poll lock, the poll's refusal (not encrypted, the meeting's lifecycle) asked once, the
+voters' eligibility facts, presence, proxies, who-voted marks and the codes already cast or
+revealed read in one query each; then every cast is checked on its own by the rules of a single
+cast (voting.encrypted_polls.casting.decide): a bad cast gets its own error and never fails the
+others. The taken ones are written together (casting.write: the marks, then the ciphertexts in
+a random order, one progress trigger). One mark per (poll, voter) and one ballot per code stay
+with the database: when an insert still meets another writer's row (IntegrityError), the batch
+is rolled back and every cast is taken again on its own.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from core.errors import HopError
+from models import EncryptedBallotAck, EncryptedBallotCast, Poll
+from models.base import utcnow
+from models.db import full_sync
+from voting.decisions import Caster
+from voting.eligibility import LoadedFacts
+from voting.encrypted_polls import casting
+from voting.locking import locked_poll
+
+ATTEMPTS = 3
+
+EncryptedOutcome = EncryptedBallotAck | HopError
+
+
+@dataclass(frozen=True)
+class PendingEncryptedCast:
+    """One verified encrypted cast waiting to be written, and by whom it came."""
+
+    person_id: int
+    cast: EncryptedBallotCast
+
+
+def cast_encrypted_batch(
+    *,
+    session: Session,
+    poll_id: int,
+    casts: Sequence[PendingEncryptedCast],
+    now: datetime | None = None,
+) -> list[EncryptedOutcome]:
+    """Take the casts in order, commit once; per cast its acknowledgement or its error."""
+    for attempt in range(ATTEMPTS):
+        full_sync(session)  # an acknowledged ballot must survive a power cut
+        try:
+            return _cast_batch(session, poll_id, casts, now or utcnow())
+        except IntegrityError:
+            # Another writer committed a mark of one of these voters (or a code) first.
+            session.rollback()
+            if len(casts) > 1:
+                return [
+                    outcome
+                    for pending in casts
+                    for outcome in cast_encrypted_batch(
+                        session=session, poll_id=poll_id, casts=[pending], now=now
+                    )
+                ]
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _cast_batch(
+    session: Session, poll_id: int, casts: Sequence[PendingEncryptedCast], now: datetime
+) -> list[EncryptedOutcome]:
+    with locked_poll(session, poll_id, exclusive=False) as poll:
+        refused = casting.poll_refusal(session, poll)
+        if refused is not None:
+            session.rollback()  # release the lock
+            return [refused] * len(casts)
+        outcomes, taken = _decide_all(session, poll, casts, now)
+        if taken:
+            casting.write(session, poll, taken)
+            session.commit()
+        else:
+            session.rollback()  # nothing to write: release the lock
+    return outcomes
+
+
+def _decide_all(
+    session: Session, poll: Poll, casts: Sequence[PendingEncryptedCast], now: datetime
+) -> tuple[list[EncryptedOutcome], list[casting.Taken]]:
+    """Each cast's outcome in order, and what the taken ones write. A cast taken here counts
+    for those after it in the batch: its voter has a mark, its code is used."""
+    casters = [Caster.of_id(p.person_id, p.cast.on_behalf_of) for p in casts]
+    facts = LoadedFacts(session, poll.meeting_id, set().union(*map(casting.caster_ids, casters)))
+    marks = casting.marks(session, poll, {c.voter_id for c in casters})
+    used = casting.used_codes(session, poll, {p.cast.ballot["tracking_code"] for p in casts})
+    outcomes: list[EncryptedOutcome] = []
+    taken: list[casting.Taken] = []
+    for pending, caster in zip(casts, casters, strict=True):
+        try:
+            one = casting.decide(
+                session,
+                poll,
+                caster,
+                pending.cast,
+                now,
+                mark=marks.get(caster.voter_id),
+                facts=facts,
+                used=used,
+            )
+        except HopError as error:
+            outcomes.append(error)
+            continue
+        outcomes.append(one.ack)
+        if one.mark is not None and one.ballot is not None:
+            marks[caster.voter_id] = one.mark
+            used.add(one.ballot.tracking_code)
+            taken.append(one)
+    return outcomes, taken

@@ -1,0 +1,41 @@
+"""The per-poll batch writer of encrypted ballots: web.realtime.ballot_writer's machinery,
+each batch written by voting.encrypted_polls.batch.cast_encrypted_batch. The casts come in
+with their proofs checked already (web.proof_pool)."""
+
+from models import EncryptedBallotAck, EncryptedBallotCast
+from models.db import open_session
+from voting.encrypted_polls.batch import (
+    EncryptedOutcome,
+    PendingEncryptedCast,
+    cast_encrypted_batch,
+)
+from web import metrics
+from web.realtime.ballot_writer import BatchWriter
+from web.state import AppState, EncryptedBallotQueue
+
+
+class EncryptedBallotWriter(BatchWriter[PendingEncryptedCast, EncryptedBallotAck]):
+    """Verified encrypted ballots, queued per poll and written in batches."""
+
+    async def cast(
+        self, *, person_id: int, poll_id: int, cast: EncryptedBallotCast
+    ) -> EncryptedBallotAck:
+        """The acknowledgement of this (verified) cast, or its error raised."""
+        return await self.submit(poll_id, PendingEncryptedCast(person_id, cast))
+
+    def _write(self, poll_id: int, casts: list[PendingEncryptedCast]) -> list[EncryptedOutcome]:
+        publish = self.state.hub.publish_threadsafe
+        with (
+            metrics.BALLOT_WRITE_SECONDS.time(),
+            open_session(self.state.engine, publish=publish) as session,
+        ):
+            outcomes = cast_encrypted_batch(session=session, poll_id=poll_id, casts=casts)
+        metrics.count_ballots(outcomes)  # committed
+        return outcomes
+
+
+def encrypted_writer(state: AppState) -> EncryptedBallotQueue:
+    """The app's writer of encrypted ballots (made by the lifespan)."""
+    if state.encrypted_ballots is None:
+        raise RuntimeError("The encrypted ballot writer is not running")
+    return state.encrypted_ballots
