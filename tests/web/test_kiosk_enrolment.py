@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from checkin import gallery, kiosk_enrolment
 from models import Event, Meeting, MeetingStatus, Person, Role
+from models.events import CommittedEvent
 from tests.factories import ORIGIN, login, make_user
 from tests.web.checkin_support import (
     PEOPLE,
@@ -221,6 +222,29 @@ def test_garbage_frames_in_enrolment_mode_are_answered_and_change_nothing(
         ws.send_bytes(STRAIGHT)  # the step is still the first one
         answer = ws.receive_json()
         assert (answer["judged"], answer["accepted"]) == ("straight", True)
+    assert person.id is not None
+    assert len(gallery.list_faces(session=face_session, person_id=person.id)) == 1
+
+
+def test_the_request_heard_again_from_the_hub_does_not_restart_the_enrolment(
+    face_client: TestClient, face_session: Session
+) -> None:
+    # With Redis fan-out the desk's request comes back through Redis after a kiosk that
+    # opened meanwhile already read it from the log: the same request, not a newer one.
+    _, meeting = staff_and_meeting(face_client, face_session)
+    person = consented(face_client, face_session, meeting)
+    token = kiosk_token(face_client, meeting.id)
+    assert start(face_client, meeting, person.id, device_id(face_session, meeting)).is_redirect
+    started = kiosk_events(face_session, meeting)[-1]
+    with kiosk(face_client, meeting, token) as ws:
+        assert ws.receive_json()["type"] == "enrol"
+        ws.send_bytes(STRAIGHT)
+        assert ws.receive_json()["accepted"] is True
+        hub = face_client.app.state.hop.hub  # type: ignore[attr-defined]
+        heard = CommittedEvent(meeting.id or 0, started.seq, started.type, started.data, "managers")
+        face_client.portal.call(hub.deliver, [heard])  # type: ignore[union-attr]
+        ws.send_bytes(b"not a picture")
+        assert ws.receive_json()["type"] == "error"  # still enrolling, the kept frame kept
     assert person.id is not None
     assert len(gallery.list_faces(session=face_session, person_id=person.id)) == 1
 

@@ -104,12 +104,24 @@ class KioskEnrolmentMode:
         kind, data = message.get("type"), message.get("data") or {}
         if kind not in (kiosk_enrolment.STARTED, kiosk_enrolment.ENDED):
             return
+        if kind == kiosk_enrolment.STARTED and self._following(data):
+            # The request this kiosk already follows: read from the log when the socket
+            # opened, and heard now from the hub (through Redis, later). Not a newer one.
+            return
         # One kiosk enrolment at a time per meeting: any newer request, or the end of ours
         # recorded elsewhere, takes this kiosk back to check-in first.
         if self.progress is not None:
             await self.send(self._finish(self.progress, "cancelled", None))
         if kind == kiosk_enrolment.STARTED and data.get("device_id") == self.device_id:
             await self._begin(KioskEnrolment.from_data(data))
+
+    def _following(self, data: dict[str, Any]) -> bool:
+        if self.progress is None:
+            return False
+        try:
+            return KioskEnrolment.from_data(data) == self.progress.request
+        except (KeyError, TypeError, ValueError):
+            return False
 
     async def _resume(self) -> None:
         request = await run_in_threadpool(self._active)
