@@ -15,21 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.errors import HopError
 from meetings import lifecycle
 from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, SecretVoter
 from models.base import utcnow
-from models.db import full_sync
+from voting.batching import write_in_one_commit
 from voting.decisions import Caster, Decision, counted, decide
 from voting.eligibility import LoadedFacts
 from voting.errors import NotEligibleError, PollNotFoundError
 from voting.locking import locked_poll
 from voting.polls import sees_poll
 
-ATTEMPTS = 3
 _shuffler = random.SystemRandom()
 
 Outcome = BallotAck | HopError
@@ -54,24 +52,9 @@ def cast_ballots(
     now: datetime | None = None,
 ) -> list[Outcome]:
     """Take the casts in order, commit once; per cast its acknowledgement or its error."""
-    for attempt in range(ATTEMPTS):
-        full_sync(session)  # an acknowledged ballot must survive a power cut
-        try:
-            return _cast_batch(session, poll_id, casts, now or utcnow())
-        except IntegrityError:
-            # Another writer committed a ballot of one of these voters first.
-            session.rollback()
-            if len(casts) > 1:
-                return [
-                    outcome
-                    for pending in casts
-                    for outcome in cast_ballots(
-                        session=session, poll_id=poll_id, casts=[pending], now=now
-                    )
-                ]
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return write_in_one_commit(
+        session, casts, lambda batch: _cast_batch(session, poll_id, batch, now or utcnow())
+    )
 
 
 def _cast_batch(

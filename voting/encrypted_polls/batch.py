@@ -15,19 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.errors import HopError
 from models import EncryptedBallotAck, EncryptedBallotCast, Poll
 from models.base import utcnow
-from models.db import full_sync
+from voting.batching import write_in_one_commit
 from voting.decisions import Caster
 from voting.eligibility import LoadedFacts
 from voting.encrypted_polls import casting
 from voting.locking import locked_poll
-
-ATTEMPTS = 3
 
 EncryptedOutcome = EncryptedBallotAck | HopError
 
@@ -48,24 +45,9 @@ def cast_encrypted_batch(
     now: datetime | None = None,
 ) -> list[EncryptedOutcome]:
     """Take the casts in order, commit once; per cast its acknowledgement or its error."""
-    for attempt in range(ATTEMPTS):
-        full_sync(session)  # an acknowledged ballot must survive a power cut
-        try:
-            return _cast_batch(session, poll_id, casts, now or utcnow())
-        except IntegrityError:
-            # Another writer committed a mark of one of these voters (or a code) first.
-            session.rollback()
-            if len(casts) > 1:
-                return [
-                    outcome
-                    for pending in casts
-                    for outcome in cast_encrypted_batch(
-                        session=session, poll_id=poll_id, casts=[pending], now=now
-                    )
-                ]
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return write_in_one_commit(
+        session, casts, lambda batch: _cast_batch(session, poll_id, batch, now or utcnow())
+    )
 
 
 def _cast_batch(
