@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from models import BallotAck, BallotCast
@@ -44,7 +45,21 @@ class BatchWriter(Generic[P, A]):
         self.queues: dict[int, _Queue[P, A]] = {}
 
     def _write(self, poll_id: int, casts: list[P]) -> Sequence[A | Exception]:
-        """Write one batch (in a worker thread): per cast its acknowledgement or its error."""
+        """Write one batch (in a worker thread), timed and counted: per cast its
+        acknowledgement or its error."""
+        publish = self.state.hub.publish_threadsafe
+        with (
+            metrics.BALLOT_WRITE_SECONDS.time(),
+            open_session(self.state.engine, publish=publish) as session,
+        ):
+            outcomes = self._cast_batch(session, poll_id, casts)
+        metrics.count_ballots(list(outcomes))  # committed
+        return outcomes
+
+    def _cast_batch(
+        self, session: Session, poll_id: int, casts: list[P]
+    ) -> Sequence[A | Exception]:
+        """The domain's batch cast (it commits)."""
         raise NotImplementedError
 
     async def submit(self, poll_id: int, pending: P) -> A:
@@ -111,15 +126,10 @@ class BallotWriter(BatchWriter[PendingCast, BallotAck]):
         """The acknowledgement of this cast, or its error raised."""
         return await self.submit(poll_id, PendingCast(person_id, cast, meeting_id))
 
-    def _write(self, poll_id: int, casts: list[PendingCast]) -> list[Outcome]:
-        publish = self.state.hub.publish_threadsafe
-        with (
-            metrics.BALLOT_WRITE_SECONDS.time(),
-            open_session(self.state.engine, publish=publish) as session,
-        ):
-            outcomes = cast_ballots(session=session, poll_id=poll_id, casts=casts)
-        metrics.count_ballots(outcomes)  # committed
-        return outcomes
+    def _cast_batch(
+        self, session: Session, poll_id: int, casts: list[PendingCast]
+    ) -> list[Outcome]:
+        return cast_ballots(session=session, poll_id=poll_id, casts=casts)
 
 
 def writer(state: AppState) -> BallotQueue:

@@ -2,14 +2,14 @@
 each batch written by voting.encrypted_polls.batch.cast_encrypted_batch. The casts come in
 with their proofs checked already (web.proof_pool)."""
 
+from sqlmodel import Session
+
 from models import EncryptedBallotAck, EncryptedBallotCast
-from models.db import open_session
 from voting.encrypted_polls.batch import (
     EncryptedOutcome,
     PendingEncryptedCast,
     cast_encrypted_batch,
 )
-from web import metrics
 from web.realtime.ballot_writer import BatchWriter
 from web.state import AppState, EncryptedBallotQueue
 
@@ -23,15 +23,10 @@ class EncryptedBallotWriter(BatchWriter[PendingEncryptedCast, EncryptedBallotAck
         """The acknowledgement of this (verified) cast, or its error raised."""
         return await self.submit(poll_id, PendingEncryptedCast(person_id, cast))
 
-    def _write(self, poll_id: int, casts: list[PendingEncryptedCast]) -> list[EncryptedOutcome]:
-        publish = self.state.hub.publish_threadsafe
-        with (
-            metrics.BALLOT_WRITE_SECONDS.time(),
-            open_session(self.state.engine, publish=publish) as session,
-        ):
-            outcomes = cast_encrypted_batch(session=session, poll_id=poll_id, casts=casts)
-        metrics.count_ballots(outcomes)  # committed
-        return outcomes
+    def _cast_batch(
+        self, session: Session, poll_id: int, casts: list[PendingEncryptedCast]
+    ) -> list[EncryptedOutcome]:
+        return cast_encrypted_batch(session=session, poll_id=poll_id, casts=casts)
 
 
 def encrypted_writer(state: AppState) -> EncryptedBallotQueue:
