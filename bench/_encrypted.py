@@ -11,20 +11,10 @@ Chromium with /static/vendor/eb/eb.js, the bundle the tablets load.
 """
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from voting.encrypted import dkg, tally
-from voting.encrypted.audit import read_setup
-from voting.encrypted.ballots import encrypt_ballot
-from voting.encrypted.board import poll_hash
-from voting.encrypted.elgamal import decode_ciphertext
-from voting.encrypted.group import L
-from voting.encrypted.parameters import read_parameters
-from voting.encrypted.shape import choice_vector
+from voting.encrypted.devices import SETUP_PHASES, Device, tablet
 
-Board = dict[str, Any]
-SETUP_PHASES = ("trustee", "shares", "confirm")
 TRUSTEES = 3
 TARGET_TALLY_VERIFY_S = 10.0
 TARGET_TABLET_MS = 300.0
@@ -32,83 +22,12 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage"]
 
 
-# Trustees' devices -----------------------------------------------------------------------------
-
-
-def _of_kind(board: Board, kind: str) -> list[dict[str, Any]]:
-    return [entry for entry in board["entries"] if entry["kind"] == kind]
-
-
-def _keys(board: Board) -> list[dkg.TrusteeKeys]:
-    entries = board["entries"]
-    params = read_parameters(entries[0]["body"])
-    ph = poll_hash(entries)
-    keys = [
-        dkg.verify_trustee_body(e["body"], ph, params.n, params.threshold)
-        for e in _of_kind(board, "trustee")
-    ]
-    return sorted(keys, key=lambda k: k.index)
-
-
-@dataclass
-class Trustee:
-    """Trustee i's browser, as voting.encrypted plays it: DKG secrets, then the share x_i."""
-
-    index: int
-    dealer: dkg.DealerSecrets | None = None
-    share: int | None = None
-    made: dict[str, Any] = field(default_factory=dict)
-
-    def body(self, kind: str, board: Board) -> dict[str, Any]:
-        make = {
-            "trustee": self._trustee,
-            "shares": self._shares,
-            "confirm": self._confirm,
-            "partial": self._partial,
-        }
-        return make[kind](board)
-
-    def _trustee(self, board: Board) -> dict[str, Any]:
-        threshold = board["entries"][0]["body"]["threshold"]
-        self.dealer = dkg.new_dealer(self.index, threshold)
-        return dkg.trustee_body(poll_hash(board["entries"]), self.dealer)
-
-    def _shares(self, board: Board) -> dict[str, Any]:
-        assert self.dealer is not None
-        transports = {k.index: k.transport_key for k in _keys(board)}
-        return dkg.shares_body(poll_hash(board["entries"]), self.dealer, transports)
-
-    def _confirm(self, board: Board) -> dict[str, Any]:
-        assert self.dealer is not None
-        ph, keys, j = poll_hash(board["entries"]), _keys(board), self.index
-        total = dkg.share_value(self.dealer.coefficients, j)
-        for entry in _of_kind(board, "shares"):
-            i = entry["body"]["dealer"]
-            if i != j:
-                ephemeral, ct = dkg.check_shares_body(entry["body"], len(keys))[j]
-                secret, commitments = self.dealer.transport_secret, keys[i - 1].commitments
-                total += dkg.decrypt_share(ph, i, j, secret, ephemeral, ct, commitments)
-        self.share = total % L
-        return dkg.confirm_body(ph, j, self.share, keys)
-
-    def _partial(self, board: Board) -> dict[str, Any]:
-        assert self.share is not None
-        (close,) = _of_kind(board, "close")
-        (ready,) = _of_kind(board, "ready")
-        sums = [
-            decode_ciphertext(s, allow_identity=True, check="close") for s in close["body"]["sums"]
-        ]
-        vk = bytes.fromhex(ready["body"]["verification_keys"][self.index - 1])
-        ph, close_hash = poll_hash(board["entries"]), bytes.fromhex(close["hash"])
-        return tally.partial_body(ph, close_hash, self.index, self.share, vk, sums)
-
-
 # Setup ---------------------------------------------------------------------------------------
 
 
 def open_encrypted_poll(
     session: Any, meeting: Any, clerk: Any, trustees: list[Any]
-) -> tuple[Any, list[Trustee]]:
+) -> tuple[Any, list[Device]]:
     """Draft the poll, let three trustees set its key up, open it (through the services);
     the trustees' devices are kept for the partial decryptions."""
     from models import EncryptedPollCreate
@@ -126,7 +45,7 @@ def open_encrypted_poll(
         session=session, meeting=meeting, data=data, creator=clerk
     )
     assert poll.id is not None
-    devices = [Trustee(i) for i in range(1, TRUSTEES + 1)]
+    devices = [Device(i) for i in range(1, TRUSTEES + 1)]
     for kind in SETUP_PHASES:
         for device, person in zip(devices, trustees, strict=True):
             body = device.body(kind, store.document(session, poll.id))
@@ -140,13 +59,11 @@ def encrypt_all(session: Any, poll_id: int, answers: dict[int, str]) -> dict[int
     """Every voter's ballot object, encrypted as a tablet would (spec §9), by voter id."""
     from voting.encrypted_polls import store
 
-    setup = read_setup(store.document(session, poll_id))
-    shape = setup.params.shape
+    board = store.document(session, poll_id)
     ballots: dict[int, Any] = {}
     for voter_id, answer in answers.items():
-        options = [] if answer == "abstain" else [answer]
-        m = choice_vector(shape, options, abstain=answer == "abstain")
-        ballots[voter_id] = encrypt_ballot(shape, m, setup.key, setup.poll_hash)["ballot"]
+        abstain = answer == "abstain"
+        ballots[voter_id] = tablet(board, [] if abstain else [answer], abstain=abstain)["ballot"]
     return ballots
 
 
@@ -154,7 +71,7 @@ def encrypt_all(session: Any, poll_id: int, answers: dict[int, str]) -> dict[int
 
 
 def check_and_tally(
-    database_url: str, poll_id: int, trustees: list[Trustee], trustee_ids: list[int]
+    database_url: str, poll_id: int, trustees: list[Device], trustee_ids: list[int]
 ) -> dict[str, Any]:
     """Stored figures, then (timed) close + two partials + result, and the verifier."""
     from sqlalchemy import func
@@ -185,7 +102,7 @@ def check_and_tally(
 
 
 def _close_and_decrypt(
-    session: Any, poll: Any, devices: list[Trustee], people: list[Any]
+    session: Any, poll: Any, devices: list[Device], people: list[Any]
 ) -> dict[str, Any]:
     from cli.eb_verify.board import verify_board
     from voting import polls

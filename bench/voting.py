@@ -36,7 +36,6 @@ from bench._encrypted import (
     TARGET_TABLET_MS,
     TARGET_TALLY_VERIFY_S,
     TRUSTEES,
-    Trustee,
     check_and_tally,
     encrypt_all,
     open_encrypted_poll,
@@ -44,6 +43,7 @@ from bench._encrypted import (
     tally_ok,
 )
 from bench._servers import Server, free_port, fresh_database, hop_env, populated, raise_nofile
+from voting.encrypted.devices import Device
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_bench_voting"
 TARGET_P99_MS = {"sqlite": 1000.0, "postgresql": 500.0}
@@ -147,7 +147,7 @@ def _meeting_and_voters(session: Any, count: int) -> tuple[Any, Any, list[tuple[
     return clerk, meeting, voters
 
 
-def prepare_encrypted(database_url: str, voters: int) -> tuple[Scene, list[Trustee]]:
+def prepare_encrypted(database_url: str, voters: int) -> tuple[Scene, list[Device]]:
     """As prepare, with an encrypted poll set up by three of the voters as trustees, and
     every voter's ballot encrypted in advance (bench._encrypted)."""
     return populated(
@@ -155,7 +155,7 @@ def prepare_encrypted(database_url: str, voters: int) -> tuple[Scene, list[Trust
     )
 
 
-def _populate_encrypted(session: Any, database_url: str, count: int) -> tuple[Scene, list[Trustee]]:
+def _populate_encrypted(session: Any, database_url: str, count: int) -> tuple[Scene, list[Device]]:
     from models import Person
 
     clerk, meeting, voters = _meeting_and_voters(session, count)

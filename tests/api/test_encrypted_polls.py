@@ -11,8 +11,8 @@ from cli.eb_verify.board import verify_board as independent_verify
 from models import Person
 from tests.api.test_polls import vote
 from tests.factories import Room, assert_error, check_out, login, nonce
-from tests.voting.test_encrypted_polls_devices import SETUP_PHASES, Committee, tablet
 from voting.encrypted.audit import verify_board
+from voting.encrypted.devices import SETUP_PHASES, Committee, tablet
 
 ANSWERS: list[tuple[list[str], bool]] = [
     (["yes"], False),

@@ -17,8 +17,8 @@ from tests.api.test_encrypted_polls import (
     trustee_posts,
 )
 from tests.factories import Room, assert_error, login, make_user, nonce
-from tests.voting.test_encrypted_polls_devices import Committee, tablet
 from voting.encrypted.audit import verify_board
+from voting.encrypted.devices import Committee, tablet
 from web.app import create_app
 from web.settings import Settings
 

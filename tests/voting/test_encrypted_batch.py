@@ -19,8 +19,8 @@ from models import (
 )
 from tests.factories import Room, check_out, nonce
 from tests.voting.test_encrypted_polls import board, opened
-from tests.voting.test_encrypted_polls_devices import tablet
 from voting import polls
+from voting.encrypted.devices import tablet
 from voting.encrypted_polls import casting
 from voting.encrypted_polls.batch import PendingEncryptedCast, cast_encrypted_batch
 from voting.encrypted_polls.errors import TrackingCodeUsedError

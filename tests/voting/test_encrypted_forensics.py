@@ -33,9 +33,9 @@ from models import EncryptedBallot, Person, SecretChoice, SecretVoter
 from models.db import make_engine
 from tests.api.test_encrypted_polls import board_of, cast, ready_poll, trustee_posts
 from tests.factories import PG_URL, REDIS_URL, empty_postgres, login, make_room, nonce
-from tests.voting.test_encrypted_polls_devices import Committee, tablet
 from tests.voting.test_secrecy import identity_values
 from voting.encrypted import dkg
+from voting.encrypted.devices import Committee, tablet
 from voting.encrypted.elgamal import decode_ciphertext
 from voting.encrypted.group import GENERATOR, IDENTITY, L, mul, sub
 from voting.encrypted.tally import lagrange, small_log

@@ -18,9 +18,9 @@ from models import (
     SecretVoter,
 )
 from tests.factories import Room, check_out, nonce
-from tests.voting.test_encrypted_polls_devices import SETUP_PHASES, Committee, tablet
 from voting import encrypted_committee, polls, proxies
 from voting.encrypted.audit import verify_board
+from voting.encrypted.devices import SETUP_PHASES, Committee, tablet
 from voting.encrypted.shape import derive_shape
 from voting.encrypted_polls import casting, results, store, trustees
 from voting.errors import NotCheckedInError

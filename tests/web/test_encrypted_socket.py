@@ -8,7 +8,7 @@ from starlette.testclient import WebSocketTestSession
 
 from tests.api.test_encrypted_polls import board_of, ready_poll
 from tests.factories import ORIGIN, Room, check_out, login, nonce
-from tests.voting.test_encrypted_polls_devices import tablet
+from voting.encrypted.devices import tablet
 
 
 def answer(ws: WebSocketTestSession, key: str) -> dict[str, Any]:

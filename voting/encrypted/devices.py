@@ -1,8 +1,6 @@
-"""Trustees' devices and tablets played by the Python library (voting.encrypted), for the
-encrypted-poll tests: each reads the board as served and makes the body it would post.
-
-No tests here: the service tests (tests/voting/test_encrypted_polls.py) and the API tests
-(tests/api/test_encrypted_polls*.py) drive these through their own transport.
+"""Trustees' devices and tablets played in Python: each reads the board as served and makes
+the body it would post (spec §7, §9, §14), with this library. The browser does the same with
+web/static/eb/; these serve the tests, the benchmarks and any tool that must act as a device.
 """
 
 from dataclasses import dataclass, field
