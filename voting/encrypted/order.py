@@ -4,26 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 from voting.encrypted.errors import ProtocolError
+from voting.encrypted.parameters import PARAMETER_FIELDS
 
 BODY_FIELDS: dict[str, set[str]] = {
-    "parameters": {
-        "protocol",
-        "poll_id",
-        "meeting_id",
-        "attempt",
-        "board_nonce",
-        "title",
-        "kind",
-        "options",
-        "slots",
-        "min_choices",
-        "max_choices",
-        "weights",
-        "allowed_sums",
-        "majority_rule",
-        "trustees",
-        "threshold",
-    },
+    "parameters": PARAMETER_FIELDS,
     "trustee": {"trustee", "transport_key", "commitments", "transport_proof", "coefficient_proof"},
     "shares": {"dealer", "shares"},
     "share-complaint": {"trustee", "dealer", "reason"},
