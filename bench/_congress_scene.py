@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from bench._servers import SECRET_KEY, populated
+from bench._servers import SECRET_KEY, checked_in_delegate, populated
 from checkin.engine import EnrolmentFace
 
 
@@ -89,7 +89,7 @@ def _populate(
     )
     for status in (MeetingStatus.scheduled, MeetingStatus.in_progress):
         scheduling.change_status(session=session, meeting=meeting, status=status)
-    voters = [_delegate(session, meeting, n) for n in range(count)]
+    voters = [checked_in_delegate(session, meeting, n, hours=4) for n in range(count)]
     names = _kiosk_people(session, meeting, clerk, enrolled)
     projector, kiosk_tokens = _devices(session, meeting, clerk, kiosks)
     poll = polls.create_poll(
@@ -111,26 +111,6 @@ def _populate(
         names,
         voters,
     )
-
-
-def _delegate(session: Session, meeting: Any, n: int) -> tuple[int, str]:
-    """Invited with a voting right, checked in by the clerk, logged in (no password hashing)."""
-    from checkin import attendance
-    from meetings import people, scheduling
-    from models import AttendanceMethod, InvitationCreate, PersonCreate
-    from web.auth import start_session
-
-    person = people.create_person(
-        session=session,
-        data=PersonCreate(username=f"daibieu{n:05d}", full_name=f"Đại biểu {n:05d}"),
-    )
-    assert person.id is not None
-    invitation = InvitationCreate(person_id=person.id, voting_right=True)
-    scheduling.invite(session=session, meeting=meeting, data=invitation)
-    attendance.record_check_in(
-        session=session, meeting=meeting, person_id=person.id, method=AttendanceMethod.manual
-    )
-    return person.id, start_session(session, person=person, hours=4)
 
 
 def _kiosk_people(

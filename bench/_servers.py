@@ -90,6 +90,27 @@ def clerk_and_meeting(session: Session, title: str, hours_ahead: int = 1) -> tup
     return clerk, meeting
 
 
+def checked_in_delegate(session: Session, meeting: Any, n: int, *, hours: int) -> tuple[int, str]:
+    """Delegate n, invited with a voting right, checked in by the clerk and logged in for
+    `hours` (a session made directly, no password hashing): (person id, session cookie)."""
+    from checkin import attendance
+    from meetings import people, scheduling
+    from models import AttendanceMethod, InvitationCreate, PersonCreate
+    from web.auth import start_session
+
+    person = people.create_person(
+        session=session,
+        data=PersonCreate(username=f"daibieu{n:05d}", full_name=f"Đại biểu {n:05d}"),
+    )
+    assert person.id is not None
+    invitation = InvitationCreate(person_id=person.id, voting_right=True)
+    scheduling.invite(session=session, meeting=meeting, data=invitation)
+    attendance.record_check_in(
+        session=session, meeting=meeting, person_id=person.id, method=AttendanceMethod.manual
+    )
+    return person.id, start_session(session, person=person, hours=hours)
+
+
 def _populate(session: Session) -> tuple[int, int, str]:
     from meetings import scheduling
     from models import AgendaItemCreate, DeviceKind, DeviceTokenCreate

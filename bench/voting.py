@@ -42,7 +42,15 @@ from bench._encrypted import (
     tablet_times,
     tally_ok,
 )
-from bench._servers import Server, free_port, fresh_database, hop_env, populated, raise_nofile
+from bench._servers import (
+    Server,
+    checked_in_delegate,
+    free_port,
+    fresh_database,
+    hop_env,
+    populated,
+    raise_nofile,
+)
 from voting.encrypted.devices import Device
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/hop_bench_voting"
@@ -103,18 +111,14 @@ def _scene(
 
 def _meeting_and_voters(session: Any, count: int) -> tuple[Any, Any, list[tuple[int, str]]]:
     """A clerk, a running meeting, N checked-in delegates with a login session each."""
-    from checkin import attendance
     from meetings import people, scheduling
     from models import (
-        AttendanceMethod,
-        InvitationCreate,
         MeetingCreate,
         MeetingStatus,
         PersonCreate,
         Role,
     )
     from models.base import utcnow
-    from web.auth import start_session
 
     clerk = people.create_person(
         session=session,
@@ -131,19 +135,7 @@ def _meeting_and_voters(session: Any, count: int) -> tuple[Any, Any, list[tuple[
     # Polls open only in a running meeting (meetings.lifecycle).
     for status in (MeetingStatus.scheduled, MeetingStatus.in_progress):
         scheduling.change_status(session=session, meeting=meeting, status=status)
-    voters: list[tuple[int, str]] = []
-    for n in range(count):
-        person = people.create_person(
-            session=session,
-            data=PersonCreate(username=f"daibieu{n:05d}", full_name=f"Đại biểu {n:05d}"),
-        )
-        assert person.id is not None
-        invitation = InvitationCreate(person_id=person.id, voting_right=True)
-        scheduling.invite(session=session, meeting=meeting, data=invitation)
-        attendance.record_check_in(
-            session=session, meeting=meeting, person_id=person.id, method=AttendanceMethod.manual
-        )
-        voters.append((person.id, start_session(session, person=person, hours=2)))
+    voters = [checked_in_delegate(session, meeting, n, hours=2) for n in range(count)]
     return clerk, meeting, voters
 
 
