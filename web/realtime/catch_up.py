@@ -18,9 +18,9 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from meetings import live
 from models import Meeting
 from models.db import open_session
+from web.realtime import openings
 from web.state import AppState
 
 # The texts to send (None: an event this viewer may not see) and the sequence they reach.
@@ -63,10 +63,11 @@ def _read(state: AppState, meeting_id: int, after: int, is_manager: bool) -> Sha
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return [], after
-        backlog = live.events_after(session, meeting=meeting, after=after, is_manager=is_manager)
+        backlog = openings.events_after(session, meeting, after, is_manager)
     if backlog is None:
         return None
-    return [_text(message) for _, message in backlog.events], backlog.last_seq
+    messages, last_seq = backlog
+    return [_text(message) for message in messages], last_seq
 
 
 def _text(message: dict[str, Any] | None) -> str | None:
