@@ -12,7 +12,6 @@ from models import (
     EncryptedBallotAck,
     EncryptedBallotCast,
     EncryptedPollCreate,
-    Person,
     Poll,
     PollPublic,
     RevealPost,
@@ -27,6 +26,7 @@ from web import ratelimit
 from web.api.polls import PollDep
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep, StateDep, get_gettext
 from web.realtime import encrypted_ballots
+from web.realtime.encrypted_writer import encrypted_writer
 
 router = APIRouter(tags=["encrypted polls"])
 
@@ -88,19 +88,11 @@ async def cast_encrypted_ballot(
     pool = encrypted_ballots.proof_pool(state)
     setup = await run_in_threadpool(encrypted_ballots.cached_setup, pool, session, poll)
     await pool.verify(data.ballot, setup)
-    return await run_in_threadpool(_cast, session, poll, person, data)
-
-
-def _cast(session: Session, poll: Poll, person: Person, data: EncryptedBallotCast) -> Any:
     assert poll.id is not None
-    assert person.id is not None
-    poll_id, person_id = poll.id, person.id
-    # End the reads: the cast starts a transaction of its own, durable against a power cut
-    # (models.db.full_sync cannot change SQLite's sync level inside a transaction).
-    session.close()
-    return casting.cast_encrypted_ballot(
-        session=session, poll_id=poll_id, person_id=person_id, cast=data
-    )
+    session.close()  # end the reads: the writer casts in a transaction of its own
+    # Written in batches per poll with the socket's ballots (web.realtime.encrypted_writer).
+    writer = encrypted_writer(state)
+    return await writer.cast(person_id=person.id, poll_id=poll.id, cast=data)
 
 
 @router.post("/polls/{poll_id}/spoiled", status_code=204)
