@@ -26,6 +26,7 @@ QUEUE_SIZE = 512
 PROGRESS_INTERVAL = 0.25
 HEARTBEAT_SECONDS = 20.0
 REORDER_WAIT = 0.05
+SHUTDOWN_STEP_SECONDS = 5.0  # web.hub._finish
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,9 @@ class Hub:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._heartbeat = asyncio.create_task(self._beat_forever())
-        self._alongside_tasks = [asyncio.create_task(run()) for run in self._alongside]
+        self._alongside_tasks = [
+            asyncio.create_task(run(), name=f"hub-{run.__qualname__}") for run in self._alongside
+        ]
         if self.redis_url:
             import redis.asyncio as aioredis
 
@@ -165,10 +168,9 @@ class Hub:
         for task in (self._subscriber, self._heartbeat, *self._alongside_tasks):
             if task is not None:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _finish(task.get_name(), task)
         if self._redis is not None:
-            await self._redis.aclose()
+            await _finish("closing redis", self._redis.aclose())
 
     def run_alongside(self, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A background loop (such as the revocation watch) started and stopped with the hub."""
@@ -332,6 +334,30 @@ class Hub:
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
+
+
+async def _finish(step: str, awaitable: Awaitable[Any]) -> None:
+    """Await one step of the hub's shutdown, but never past SHUTDOWN_STEP_SECONDS.
+
+    A stop that hangs (redis-py's close has, redis/redis-py#3941) would hold the whole
+    lifespan and with it the process's exit; it is logged with where it stood and left.
+    """
+    task = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_STEP_SECONDS)
+    if not done:
+        frames = "".join(
+            f"\n  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+            for frame in task.get_stack()
+        )
+        log.warning(
+            "hub shutdown: %s did not finish within %.1fs, left behind at:%s",
+            step,
+            SHUTDOWN_STEP_SECONDS,
+            frames,
+        )
+        return
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()
 
 
 class Sequencer:
