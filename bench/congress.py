@@ -63,7 +63,6 @@ TARGETS = {
     "kiosk_p95_ms": 1000.0,
 }
 PROGRESS_MIN_MS = 250.0
-JITTER_MS = 25.0  # two progress messages 250 ms apart may arrive a little closer together
 
 
 def note(message: str) -> None:
@@ -404,7 +403,7 @@ def targets_met(result: dict[str, Any]) -> bool:
         and result.get("lost") == 0
         and result.get("double") == 0
         and bool(result.get("progress_monotonic"))
-        and (interval is None or interval >= PROGRESS_MIN_MS - JITTER_MS)
+        and (interval is None or interval >= PROGRESS_MIN_MS)
     )
 
 

@@ -2,12 +2,14 @@
 
 import asyncio
 import contextlib
+import itertools
+import time
 
 import pytest
 
 from models.events import CommittedEvent
 from web import hub as hub_module
-from web.hub import PING, REORDER_WAIT, Client, Delivery, Hub
+from web.hub import PING, PROGRESS_INTERVAL, REORDER_WAIT, Client, Delivery, Hub
 
 
 def event(seq: int, meeting_id: int = 1) -> CommittedEvent:
@@ -110,3 +112,26 @@ def test_a_background_loop_that_will_not_stop_does_not_hold_the_shutdown(
     asyncio.run(scenario())
     assert "did not finish" in caplog.text
     assert "stubborn" in caplog.text  # where it stood
+
+
+def test_progress_goes_out_at_most_every_250_ms_with_a_margin_for_delivery() -> None:
+    sent: list[float] = []
+
+    async def scenario() -> None:
+        hub = Hub()
+        hub.join(Client(meeting_id=1, is_manager=False))
+        hub.notify = lambda *args, **kwargs: sent.append(time.monotonic())  # type: ignore[method-assign]
+
+        async def count(meeting_id: int, subject: str) -> dict[str, int]:
+            return {"done": len(sent)}
+
+        hub.register_progress("ballot.cast", "poll:{poll_id}", count)
+        for _ in range(60):  # a burst of ballots over 1.2 s
+            hub._progress.note(CommittedEvent(1, 1, "ballot.cast", {"poll_id": 7}, "everyone"))
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(PROGRESS_INTERVAL * 2)
+
+    asyncio.run(scenario())
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent)]
+    assert len(sent) >= 3
+    assert min(gaps) >= PROGRESS_INTERVAL * 0.95 >= 0.25 + 0.03
