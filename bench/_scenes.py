@@ -24,6 +24,9 @@ JPEG_QUALITY = 80  # kiosk.js sends canvas.toBlob(..., 0.8)
 VARIANTS = 8  # frames per still person: a head moving a little, the light changing
 VIDEO_PERSON = "lin_manuel_miranda"
 VIDEO_FROM_S, VIDEO_TO_S = 2.8, 6.8  # he stands in the clip's middle (see docs/BENCHMARKS.md)
+# His guided capture (issue 16.1: ready at two good templates): the frames of the clip just
+# after his stretch that pass the enrolment checks, none of them a frame the kiosks are shown.
+CAPTURE_FROM_S, CAPTURE_TO_S, CAPTURE_KEEP = 6.8, 7.4, 3
 SAME_PERSON = 0.5  # a probe face this near to someone's enrolment photo is theirs
 
 Image = npt.NDArray[Any]
@@ -128,20 +131,34 @@ def _variants(image: Image) -> list[bytes]:
 
 def _video(path: Path) -> tuple[float, list[bytes]]:
     """The clip's frames while the video person stands in it, letterboxed to 640x480."""
+    fps, images = _clip(path, VIDEO_FROM_S, VIDEO_TO_S)
+    frames = []
+    for image in images:
+        pad = max(FRAME_H - image.shape[0], 0)
+        framed = cv2.copyMakeBorder(
+            image, pad // 2, pad - pad // 2, 0, 0, cv2.BORDER_CONSTANT, value=(40, 40, 40)
+        )
+        frames.append(_jpeg(cv2.resize(framed, (FRAME_W, FRAME_H))))
+    return fps, frames
+
+
+def capture_frames(faces: Path) -> list[bytes]:
+    """The video person's guided-capture candidates, as PNG files (checked at enrolment)."""
+    _, images = _clip(faces / "video" / "short_hamilton_clip.mp4", CAPTURE_FROM_S, CAPTURE_TO_S)
+    return [cv2.imencode(".png", image)[1].tobytes() for image in images]
+
+
+def _clip(path: Path, start: float, end: float) -> tuple[float, list[Image]]:
+    """The clip's frames from start to end seconds (BGR), and its frame rate."""
     capture = cv2.VideoCapture(str(path))
     fps = capture.get(cv2.CAP_PROP_FPS) or 29.97
-    frames = []
-    index = 0
+    frames, index = [], 0
     while True:
         ok, image = capture.read()
         if not ok:
             break
-        if VIDEO_FROM_S <= index / fps < VIDEO_TO_S:
-            pad = max(FRAME_H - image.shape[0], 0)
-            framed = cv2.copyMakeBorder(
-                image, pad // 2, pad - pad // 2, 0, 0, cv2.BORDER_CONSTANT, value=(40, 40, 40)
-            )
-            frames.append(_jpeg(cv2.resize(framed, (FRAME_W, FRAME_H))))
+        if start <= index / fps < end:
+            frames.append(image)
         index += 1
     capture.release()
     return fps, frames

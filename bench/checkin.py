@@ -421,6 +421,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=10.0, help="kiosk cameras' frame rate")
     parser.add_argument("--seconds", type=float, default=40.0, help="length of a kiosk run")
     parser.add_argument("--quick", action="store_true", help="12 s kiosk runs (smoke test)")
+    parser.add_argument(
+        "--one-photo",
+        action="store_true",
+        help="kiosk runs: the video person enrolled from his one photo only (not ready)",
+    )
     args = parser.parse_args(argv)
     if not (args.faces / "people").is_dir():
         print(f"bench.checkin: no face fixtures at {args.faces}", file=sys.stderr)

@@ -17,6 +17,7 @@ shown for a frame in which someone else (or nobody) stands is counted as a wrong
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -35,6 +36,7 @@ from bench._scenes import Appearance, Footage, Scene
 from bench._servers import SECRET_KEY, Server, clerk_and_meeting, free_port, hop_env, populated
 from checkin import engine
 from checkin.engine import EnrolmentFace
+from checkin.errors import FaceQualityError
 from checkin.matching import Gallery
 
 GREETED = {"checked_in", "present"}
@@ -76,8 +78,15 @@ class KioskLog:
 # -- set-up ----------------------------------------------------------------------------------
 
 
-def enrol(faces: Path) -> tuple[dict[str, list[EnrolmentFace]], Gallery, list[str]]:
-    """Every photo of people/ analysed for enrolment (in this process, before the server)."""
+def enrol(
+    faces: Path, *, captured: bool = True
+) -> tuple[dict[str, list[EnrolmentFace]], Gallery, list[str]]:
+    """Every photo of people/ analysed for enrolment (in this process, before the server).
+
+    The video person has one photo, so he is not ready for face check-in (two templates);
+    unless `captured` is off he is also enrolled from his guided capture, as the desk would
+    before letting a kiosk greet him (the frames after his stretch, `_scenes.capture_frames`).
+    """
     names = sorted(p.name for p in (faces / "people").iterdir() if p.is_dir())
     enrolled = {
         name: [
@@ -86,9 +95,22 @@ def enrol(faces: Path) -> tuple[dict[str, list[EnrolmentFace]], Gallery, list[st
         ]
         for name in names
     }
+    if captured and _scenes.VIDEO_PERSON in enrolled:
+        enrolled[_scenes.VIDEO_PERSON] += _good_captures(_scenes.capture_frames(faces))
     ids = [n for n, name in enumerate(names) for _ in enrolled[name]]
     rows = np.stack([face.embedding for name in names for face in enrolled[name]])
     return enrolled, Gallery.build(ids, rows), names
+
+
+def _good_captures(frames: list[bytes]) -> list[EnrolmentFace]:
+    """The frames that pass the enrolment checks, as a guided capture keeps them."""
+    kept = []
+    for frame in frames:
+        with contextlib.suppress(FaceQualityError):
+            kept.append(engine.analyse_enrolment_photo(frame))
+        if len(kept) == _scenes.CAPTURE_KEEP:
+            break
+    return kept
 
 
 def prepare(workdir: Path, enrolled: dict[str, list[EnrolmentFace]], kiosks: int) -> Setup:
@@ -371,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
     seconds = 12.0 if args.quick else args.seconds
     kiosks = max(args.kiosks, 4 if args.door_queue else 1)
     log("enrolling people/, cutting frames ...")
-    enrolled, gallery, names = enrol(args.faces)
+    enrolled, gallery, names = enrol(args.faces, captured=not args.one_photo)
     footage = _scenes.make_footage(args.faces, gallery, names)
     result: dict[str, Any] = {"fps": args.fps, "workers": args.workers, "cpus": os.cpu_count()}
     result["load_before"] = round(os.getloadavg()[0], 2)
