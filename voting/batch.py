@@ -19,14 +19,13 @@ from sqlmodel import Session, col, select
 
 from core.errors import HopError
 from meetings import lifecycle
-from models import Ballot, BallotAck, BallotCast, Meeting, Person, Poll, SecretVoter
+from models import Ballot, BallotAck, BallotCast, Meeting, Poll, SecretVoter
 from models.base import utcnow
 from voting.batching import write_in_one_commit
 from voting.decisions import Caster, Decision, counted, decide
 from voting.eligibility import LoadedFacts
-from voting.errors import NotEligibleError, PollNotFoundError
 from voting.locking import locked_poll
-from voting.polls import sees_poll
+from voting.visibility import check_socket_access
 
 _shuffler = random.SystemRandom()
 
@@ -65,7 +64,8 @@ def _cast_batch(
         casters = [Caster.of_id(p.person_id, p.cast.on_behalf_of) for p in casts]
         ids = {c.voter_id for c in casters} | {c.holder_id for c in casters if c.holder_id}
         facts = LoadedFacts(session, poll.meeting_id, ids)
-        _check_access(session, poll, casts, facts, outcomes)
+        for index, error in check_socket_access(session, poll, casts, facts, outcomes).items():
+            outcomes[index] = error
         _check_lifecycle(session, poll, outcomes)
         existing = _existing(session, poll, {c.voter_id for c in casters})
         decisions: list[Decision] = []
@@ -108,37 +108,6 @@ def _check_lifecycle(session: Session, poll: Poll, outcomes: list[Outcome | None
     for index, outcome in enumerate(outcomes):
         if outcome is None:
             outcomes[index] = refused
-
-
-def _check_access(
-    session: Session,
-    poll: Poll,
-    casts: Sequence[PendingCast],
-    facts: LoadedFacts,
-    outcomes: list[Outcome | None],
-) -> None:
-    """For casts from a meeting's websocket: an active account that sees the poll (as
-    voting.polls.get_poll would), in that meeting; else the error, as that path answers."""
-    checked = [i for i, pending in enumerate(casts) if pending.meeting_id is not None]
-    if not checked:
-        return
-    meeting = session.get(Meeting, poll.meeting_id)
-    ids = {casts[i].person_id for i in checked}
-    people = {
-        person.id: person for person in session.exec(select(Person).where(col(Person.id).in_(ids)))
-    }
-    for index in checked:
-        pending = casts[index]
-        person = people.get(pending.person_id)
-        if person is None or not person.active:
-            outcomes[index] = NotEligibleError("Your account is not active")
-            continue
-        invitation = facts.invitation(pending.person_id)
-        visible = meeting is not None and sees_poll(
-            poll=poll, meeting=meeting, viewer=person, invitation=invitation
-        )
-        if not visible or poll.meeting_id != pending.meeting_id:
-            outcomes[index] = PollNotFoundError(f"Poll {poll.id} not found")
 
 
 def _existing(session: Session, poll: Poll, voter_ids: set[int]) -> dict[int, Ballot | SecretVoter]:

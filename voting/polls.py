@@ -15,7 +15,6 @@ from models import (
     Audience,
     Document,
     DocumentVersion,
-    Invitation,
     Meeting,
     MeetingKind,
     Person,
@@ -44,6 +43,7 @@ from voting.errors import (
 )
 from voting.locking import locked_poll
 from voting.secrecy import new_salt
+from voting.visibility import sees_poll
 
 CHOICE_KINDS = frozenset({PollKind.single, PollKind.multiple})
 # Lifecycle events that also go to the audit trail (casting a ballot does not).
@@ -184,18 +184,6 @@ def get_poll(*, session: Session, poll_id: int, viewer: Person) -> Poll:
     if not sees_poll(poll=poll, meeting=meeting, viewer=viewer, invitation=invitation):
         raise PollNotFoundError(f"Poll {poll_id} not found")
     return poll
-
-
-def sees_poll(
-    *, poll: Poll, meeting: Meeting, viewer: Person, invitation: Invitation | None
-) -> bool:
-    """The poll's meeting is the viewer's and, for a draft, they manage it; given the viewer's
-    invitation to the meeting (already read)."""
-    if not access.sees(meeting=meeting, viewer=viewer, invitation=invitation):
-        return False
-    if poll.status != PollStatus.draft:
-        return True
-    return access.manages(meeting=meeting, viewer=viewer, invitation=invitation)
 
 
 def can_manage_poll(*, session: Session, poll: Poll, viewer: Person) -> bool:

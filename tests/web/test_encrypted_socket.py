@@ -7,7 +7,17 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 
 from tests.api.test_encrypted_polls import board_of, ready_poll
-from tests.factories import ORIGIN, Room, check_out, login, nonce
+from tests.factories import (
+    ORIGIN,
+    Room,
+    check_in,
+    check_out,
+    login,
+    make_meeting,
+    nonce,
+    seat,
+    start_meeting,
+)
 from voting.encrypted.devices import tablet
 
 
@@ -85,3 +95,36 @@ def test_an_absent_delegate_and_another_meeting_are_refused(client: TestClient, 
         assert send(ws, poll_id, ballot)["error"] == "NotCheckedInError"
         assert send(ws, poll_id + 1000, ballot)["error"] == "PollNotFoundError"
     assert not voted(client, poll_id)
+
+
+def test_once_the_poll_is_known_the_batch_still_checks_meeting_and_account(
+    client: TestClient, room: Room
+) -> None:
+    # After a poll's first ballot its setup is kept and no per-ballot read precedes the proofs:
+    # the socket's meeting and the voter's account are then checked by the batch writer.
+    poll_id, _ = ready_poll(client, room)
+    first, other, inactive = room.delegates[0], room.delegates[1], room.delegates[2]
+    login(client, first)
+    board = board_of(client, poll_id)
+    with connect(client, room) as ws:
+        ws.receive_json()
+        assert send(ws, poll_id, tablet(board, ["yes"])["ballot"])["type"] == "ballot.ack"
+    elsewhere = make_meeting(room.session, creator=room.clerk, title="Phiên khác")
+    start_meeting(room.session, elsewhere)
+    seat(room.session, elsewhere, other)
+    check_in(room.session, elsewhere, other)
+    login(client, other)
+    with client.websocket_connect(f"/ws/meetings/{elsewhere.id}", headers=ORIGIN) as ws:
+        ws.receive_json()
+        assert send(ws, poll_id, tablet(board, ["no"])["ballot"])["error"] == "PollNotFoundError"
+    assert not voted(client, poll_id)
+    login(client, inactive)
+    with connect(client, room) as ws:
+        ws.receive_json()
+        inactive.active = False
+        room.session.add(inactive)
+        room.session.commit()
+        refused = send(ws, poll_id, tablet(board, ["no"])["ballot"])
+        assert refused["error"] in {"NotEligibleError", "PollNotFoundError"}, refused
+    login(client, room.chair)
+    assert client.post(f"/api/polls/{poll_id}/close").json()["ballots"] == 1

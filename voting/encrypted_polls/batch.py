@@ -25,16 +25,20 @@ from voting.decisions import Caster
 from voting.eligibility import LoadedFacts
 from voting.encrypted_polls import casting
 from voting.locking import locked_poll
+from voting.visibility import check_socket_access
 
 EncryptedOutcome = EncryptedBallotAck | HopError
 
 
 @dataclass(frozen=True)
 class PendingEncryptedCast:
-    """One verified encrypted cast waiting to be written, and by whom it came."""
+    """One verified encrypted cast waiting to be written, by whom it came and — when it came
+    in through a meeting's websocket — that meeting, which the poll must belong to and the
+    person must see (None when the caller checked the poll's visibility already)."""
 
     person_id: int
     cast: EncryptedBallotCast
+    meeting_id: int | None = None
 
 
 def cast_encrypted_batch(
@@ -54,48 +58,65 @@ def _cast_batch(
     session: Session, poll_id: int, casts: Sequence[PendingEncryptedCast], now: datetime
 ) -> list[EncryptedOutcome]:
     with locked_poll(session, poll_id, exclusive=False) as poll:
+        casters = [Caster.of_id(p.person_id, p.cast.on_behalf_of) for p in casts]
+        facts = LoadedFacts(
+            session, poll.meeting_id, set().union(*map(casting.caster_ids, casters))
+        )
+        outcomes: list[EncryptedOutcome | None] = [None] * len(casts)
+        for index, error in check_socket_access(session, poll, casts, facts, outcomes).items():
+            outcomes[index] = error
+        # After the access check, so that only those who see the poll learn its state.
         refused = casting.poll_refusal(session, poll)
         if refused is not None:
-            session.rollback()  # release the lock
-            return [refused] * len(casts)
-        outcomes, taken = _decide_all(session, poll, casts, now)
+            outcomes = [outcome or refused for outcome in outcomes]
+        taken = _decide_rest(session, poll, casts, casters, facts, outcomes, now)
         if taken:
             casting.write(session, poll, taken)
             session.commit()
         else:
             session.rollback()  # nothing to write: release the lock
-    return outcomes
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _decide_all(
-    session: Session, poll: Poll, casts: Sequence[PendingEncryptedCast], now: datetime
-) -> tuple[list[EncryptedOutcome], list[casting.Taken]]:
-    """Each cast's outcome in order, and what the taken ones write. A cast taken here counts
-    for those after it in the batch: its voter has a mark, its code is used."""
-    casters = [Caster.of_id(p.person_id, p.cast.on_behalf_of) for p in casts]
-    facts = LoadedFacts(session, poll.meeting_id, set().union(*map(casting.caster_ids, casters)))
-    marks = casting.marks(session, poll, {c.voter_id for c in casters})
-    used = casting.used_codes(session, poll, {p.cast.ballot["tracking_code"] for p in casts})
-    outcomes: list[EncryptedOutcome] = []
+def _decide_rest(
+    session: Session,
+    poll: Poll,
+    casts: Sequence[PendingEncryptedCast],
+    casters: list[Caster],
+    facts: LoadedFacts,
+    outcomes: list[EncryptedOutcome | None],
+    now: datetime,
+) -> list[casting.Taken]:
+    """Each cast not refused yet decided in order (its outcome filled in), and what the taken
+    ones write. A cast taken here counts for those after it: its voter has a mark, its code is
+    used."""
+    pending = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    if not pending:
+        return []
+    marks = casting.marks(session, poll, {casters[i].voter_id for i in pending})
+    used = casting.used_codes(
+        session, poll, {casts[i].cast.ballot["tracking_code"] for i in pending}
+    )
     taken: list[casting.Taken] = []
-    for pending, caster in zip(casts, casters, strict=True):
+    for index in pending:
+        caster = casters[index]
         try:
             one = casting.decide(
                 session,
                 poll,
                 caster,
-                pending.cast,
+                casts[index].cast,
                 now,
                 mark=marks.get(caster.voter_id),
                 facts=facts,
                 used=used,
             )
         except HopError as error:
-            outcomes.append(error)
+            outcomes[index] = error
             continue
-        outcomes.append(one.ack)
+        outcomes[index] = one.ack
         if one.mark is not None and one.ballot is not None:
             marks[caster.voter_id] = one.mark
             used.add(one.ballot.tracking_code)
             taken.append(one)
-    return outcomes, taken
+    return taken

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlmodel import Field, Session
 from starlette.concurrency import run_in_threadpool
 
-from models import EncryptedBallotCast, Person, Poll
+from models import EncryptedBallotCast, Person, Poll, PollStatus
 from models.base import MAX_ID
 from models.db import open_session
 from voting import polls
@@ -58,9 +58,16 @@ async def handle_encrypted_ballot(
         return {**ws_error(error, message), "retry_after": error.retry_after}
     cast = parse_message(message)
     pool = proof_pool(state)
-    setup = await run_in_threadpool(_setup, state, pool, person, meeting_id, cast.poll_id)
+    setup = pool.setups.get(cast.poll_id)
+    if setup is None or pool.meeting_of.get(cast.poll_id) != meeting_id:
+        # The poll's first ballot here, or not a poll of this socket's meeting: read and
+        # checked in full. After it the batch checks who sees the poll, for all its casts
+        # at once, with no read per ballot before the proofs.
+        setup = await run_in_threadpool(_setup, state, pool, person, meeting_id, cast.poll_id)
     await pool.verify(cast.ballot, setup)
-    ack = await encrypted_writer(state).cast(person_id=person.id, poll_id=cast.poll_id, cast=cast)
+    ack = await encrypted_writer(state).cast(
+        person_id=person.id, poll_id=cast.poll_id, cast=cast, meeting_id=meeting_id
+    )
     return {"type": "ballot.ack", **ack.model_dump(mode="json")}
 
 
@@ -86,8 +93,12 @@ def cached_setup(pool: ProofPool, session: Session, poll: Poll) -> CastSetup:
     K, the poll hash and the shape never change (the board only grows)."""
     assert poll.id is not None
     setup = pool.setups.get(poll.id)
-    if setup is None:
-        setup = pool.setups[poll.id] = store.cast_setup(session, poll)
+    if setup is not None:
+        return setup
+    setup = store.cast_setup(session, poll)
+    if poll.status != PollStatus.draft:  # only a draft is ever deleted (and its id reused)
+        pool.setups[poll.id] = setup
+        pool.meeting_of[poll.id] = poll.meeting_id  # a poll never changes meeting
     return setup
 
 

@@ -18,10 +18,16 @@ class EncryptedBallotWriter(BatchWriter[PendingEncryptedCast, EncryptedBallotAck
     """Verified encrypted ballots, queued per poll and written in batches."""
 
     async def cast(
-        self, *, person_id: int, poll_id: int, cast: EncryptedBallotCast
+        self,
+        *,
+        person_id: int,
+        poll_id: int,
+        cast: EncryptedBallotCast,
+        meeting_id: int | None = None,
     ) -> EncryptedBallotAck:
-        """The acknowledgement of this (verified) cast, or its error raised."""
-        return await self.submit(poll_id, PendingEncryptedCast(person_id, cast))
+        """The acknowledgement of this (verified) cast, or its error raised; with the socket's
+        meeting, the batch checks that the person sees the poll in it."""
+        return await self.submit(poll_id, PendingEncryptedCast(person_id, cast, meeting_id))
 
     def _cast_batch(
         self, session: Session, poll_id: int, casts: list[PendingEncryptedCast]
