@@ -1,5 +1,6 @@
 """Vietnamese (default) and English from gettext catalogues under web/locale."""
 
+import functools
 import gettext
 import io
 from collections.abc import Callable
@@ -18,10 +19,21 @@ LANG_COOKIE_AGE = 365 * 86400  # seconds
 
 
 def _load(language: str) -> gettext.NullTranslations:
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    po_path = _po_path(language)
     if not po_path.exists():
         return gettext.NullTranslations()
-    with po_path.open("rb") as handle:
+    return _compiled(language, po_path.stat().st_mtime_ns)
+
+
+def _po_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(language: str, mtime_ns: int) -> gettext.GNUTranslations:
+    """The catalogue compiled once per process and version of its file: parsing the .po files
+    was most of an app's start (every test starts one)."""
+    with _po_path(language).open("rb") as handle:
         catalog = read_po(handle, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
