@@ -55,7 +55,12 @@ class EncryptedBallotQueue(Protocol):
     (web.realtime.encrypted_writer.EncryptedBallotWriter)."""
 
     async def cast(
-        self, *, person_id: int, poll_id: int, cast: EncryptedBallotCast
+        self,
+        *,
+        person_id: int,
+        poll_id: int,
+        cast: EncryptedBallotCast,
+        meeting_id: int | None = None,
     ) -> EncryptedBallotAck: ...
 
     async def stop(self) -> None: ...
