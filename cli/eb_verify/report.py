@@ -44,12 +44,19 @@ class Report:
     failure: Failure | None = None
     counts: list[tuple[str, int]] = field(default_factory=list)
     verdict: object = None
-    signature: str = "absent"
+    signature: str = "absent"  # the report's line for the signature (§5.4)
+    signature_status: str = "absent"  # valid | invalid | not checked | absent
+    signature_required: bool = False  # a key was given: only a valid signature will do
     codes: dict[str, str] = field(default_factory=dict)  # tracking code -> "cast" | "spoiled"
 
     @property
     def valid(self) -> bool:
-        return self.failure is None
+        return self.failure is None and self.signature_holds
+
+    @property
+    def signature_holds(self) -> bool:
+        """Without a key any signature will do; with one, only a valid signature of this board."""
+        return not self.signature_required or self.signature_status == "valid"
 
     def passed(self, group: str) -> None:
         """One more entry of this group passed its checks."""
@@ -77,7 +84,7 @@ class Report:
             "failure": None if self.failure is None else vars(self.failure),
             "counts": [{"label": label, "count": count} for label, count in self.counts],
             "verdict": self.verdict,
-            "signature": self.signature,
+            "signature": {"status": self.signature_status, "detail": self.signature},
         }
 
     def lines(self) -> list[str]:
@@ -113,6 +120,10 @@ class Report:
         )
 
     def _conclusion(self) -> str:
+        if self.failure is None and not self.signature_holds:
+            if self.signature_status == "absent":
+                return "INVALID: the board is not signed, and --key asks for its signature."
+            return f"INVALID: the server's signature: {self.signature.removeprefix('INVALID: ')}"
         if self.failure is None:
             return "Valid: every check passed."
         where = "the document" if self.failure.index is None else f"entry {self.failure.index}"

@@ -2,6 +2,7 @@
 forgeries §15.6 says it must catch (changed, dropped, added ballots, bad proofs and partials,
 changed counts, broken or reordered chains), each named by entry index."""
 
+import base64
 import copy
 import json
 from dataclasses import replace
@@ -10,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from cli.eb_verify import ballots, dkg, group, tally
+from cli.eb_verify import ballots, dkg, group, signature, tally
 from cli.eb_verify.board import verify_board
 from cli.eb_verify.canon import canon, load
 from cli.eb_verify.errors import CheckFailed
@@ -22,6 +25,8 @@ from cli.eb_verify.parameters import check_parameters
 from cli.eb_verify.report import Report
 from cli.eb_verify.state import State
 from cli.main import app as hop
+from records.board_signing import board_signature
+from records.result_signing import key_id, public_key_pem, result_key
 from tests.cli.eb_boards import (
     Builder,
     fixed,
@@ -31,6 +36,7 @@ from tests.cli.eb_boards import (
     valid_board,
     vectors_board,
 )
+from voting.encrypted.board import head_digest
 
 pytestmark = pytest.mark.nodb
 runner = CliRunner()
@@ -291,11 +297,141 @@ def test_a_failed_setup_is_a_valid_board_that_ends_there() -> None:
     assert failure(check(builder.board()))[1] == "order"
 
 
-def test_a_signature_is_reported_as_not_checked() -> None:
+# The server's signature of §5.4 (made by the server's code, checked by the verifier's own)
+
+SECRET = "board-signing-test-secret-0123456789"
+
+
+def signed(board: dict[str, Any], secret: str = SECRET, upto: int | None = None) -> dict[str, Any]:
+    """The board with the server's signature of its first `upto` entries (all by default)."""
+    prefix = board["entries"][:upto]
+    return {**board, "signature": board_signature(prefix, secret)}
+
+
+def key_file(tmp_path: Path, secret: str = SECRET) -> str:
+    path = tmp_path / f"key-{len(list(tmp_path.iterdir()))}.pem"
+    path.write_bytes(public_key_pem(secret))
+    return str(path)
+
+
+def test_a_signature_without_a_key_is_reported_as_not_checked(tmp_path: Path) -> None:
     board = {**yes_no(), "signature": {"algorithm": "Ed25519", "key_id": "ab", "value": "cd"}}
     report = check(board)
     assert report.valid
-    assert "NOT checked" in report.signature
+    assert report.signature == "present, not checked (no --key)"
+    outcome = run(tmp_path, signed(yes_no()))
+    assert outcome.exit_code == 0, outcome.output
+    assert "present, not checked (no --key)" in outcome.output
+    assert "Signature:     absent" in run(tmp_path, yes_no()).output
+
+
+def test_the_servers_signature_verifies_with_its_key(tmp_path: Path) -> None:
+    board = signed(yes_no())
+    own = key_id(result_key(SECRET).public_key())
+    assert signature.key_id(signature.load_key(public_key_pem(SECRET))) == own
+    outcome = run(tmp_path, board, "--key", key_file(tmp_path))
+    assert outcome.exit_code == 0, outcome.output
+    count = len(board["entries"])
+    assert f"valid (key id {own}, covers {count} entries)" in outcome.output
+    assert outcome.output.rstrip().endswith("Valid: every check passed.")
+    report = json.loads(run(tmp_path, board, "--key", key_file(tmp_path), "--json").output)
+    assert report["valid"] is True
+    assert report["signature"]["status"] == "valid"
+
+
+def test_the_verifier_hashes_the_head_as_the_server_does() -> None:
+    entries = yes_no()["entries"]
+    poll_hash, head = bytes.fromhex(entries[0]["hash"]), bytes.fromhex(entries[-1]["hash"])
+    assert signature.head_digest(poll_hash, len(entries), head) == head_digest(entries)
+
+
+def test_an_entry_appended_after_signing_is_not_covered(tmp_path: Path) -> None:
+    board = signed(yes_no(), upto=-1)
+    outcome = run(tmp_path, board, "--key", key_file(tmp_path))
+    assert outcome.exit_code == 1, outcome.output
+    count = len(board["entries"])
+    assert f"the first {count - 1} entries only, the board has {count}" in outcome.output
+    assert "INVALID: the server's signature" in outcome.output
+    report = json.loads(run(tmp_path, board, "--key", key_file(tmp_path), "--json").output)
+    assert (report["valid"], report["failure"]) == (False, None)
+    assert report["signature"]["status"] == "invalid"
+    assert report["stage"] == "result posted"
+
+
+def _other_value(board: dict[str, Any]) -> dict[str, Any]:
+    raw = bytearray(base64.b64decode(board["signature"]["value"]))
+    raw[0] ^= 1
+    board["signature"]["value"] = base64.b64encode(bytes(raw)).decode()
+    return board
+
+
+def _other_head(board: dict[str, Any]) -> dict[str, Any]:
+    board["signature"]["head"] = board["entries"][-2]["hash"]
+    return board
+
+
+def _other_count(board: dict[str, Any]) -> dict[str, Any]:
+    board["signature"]["entries"] += 1
+    return board
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_other_value, "the value does not verify"),
+        (_other_head, "the value does not verify"),
+        (_other_count, "the value does not verify"),
+        (lambda b: b["signature"].update(algorithm="RSA") or b, "not Ed25519"),
+        (lambda b: b["signature"].pop("head") and b, "malformed"),
+        (lambda b: b["signature"].update(value=7) or b, "the value does not verify"),
+        (lambda b: b["signature"].update(entries=True) or b, "malformed: entries"),
+        (lambda b: b | {"signature": "signed"}, "malformed"),
+    ],
+)
+def test_a_changed_signature_is_invalid(tmp_path: Path, change: Any, expected: str) -> None:
+    outcome = run(tmp_path, change(signed(yes_no())), "--key", key_file(tmp_path))
+    assert outcome.exit_code == 1, outcome.output
+    assert expected in outcome.output
+    assert "Signature:     INVALID" in outcome.output
+
+
+def test_another_key_is_refused(tmp_path: Path) -> None:
+    outcome = run(tmp_path, signed(yes_no()), "--key", key_file(tmp_path, "another secret"))
+    assert outcome.exit_code == 1, outcome.output
+    other = key_id(result_key("another secret").public_key())
+    assert f"not the given key's {other}" in outcome.output
+    same_id = signed(yes_no(), "another secret")
+    same_id["signature"]["key_id"] = key_id(result_key(SECRET).public_key())
+    outcome = run(tmp_path, same_id, "--key", key_file(tmp_path))
+    assert outcome.exit_code == 1, outcome.output
+    assert "the value does not verify" in outcome.output
+
+
+def test_an_unsigned_board_with_a_key_fails(tmp_path: Path) -> None:
+    outcome = run(tmp_path, yes_no(), "--key", key_file(tmp_path))
+    assert outcome.exit_code == 1, outcome.output
+    assert "Signature:     absent" in outcome.output
+    assert "INVALID: the board is not signed" in outcome.output
+
+
+def test_a_board_that_fails_stays_invalid_with_a_good_signature(tmp_path: Path) -> None:
+    board = signed(rehash(_with(yes_no(), "result", lambda body: body.update(counts=[9, 9, 9]))))
+    outcome = run(tmp_path, board, "--key", key_file(tmp_path))
+    assert outcome.exit_code == 1, outcome.output
+    assert "Signature:     valid" in outcome.output
+
+
+@pytest.mark.parametrize("text", ["not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n"])
+def test_an_unreadable_key_exits_2(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "key.pem"
+    path.write_text(text)
+    assert run(tmp_path, yes_no(), "--key", str(path)).exit_code == 2
+    assert run(tmp_path, yes_no(), "--key", str(tmp_path / "missing.pem")).exit_code == 2
+    rsa = generate_private_key(public_exponent=65537, key_size=1024).public_key()
+    path.write_bytes(rsa.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    outcome = run(tmp_path, yes_no(), "--key", str(path))
+    assert outcome.exit_code == 2
+    assert "not an Ed25519 public key" in outcome.output
 
 
 # Forgeries §15.6 says the verifier must catch

@@ -26,7 +26,7 @@ def entries(session: Session, poll_id: int) -> list[dict[str, Any]]:
 
 
 def document(session: Session, poll_id: int) -> dict[str, Any]:
-    """The board document of spec §5.1 (unsigned: §19.8)."""
+    """The board document of spec §5.1, unsigned (records.board_signing signs it, §5.4)."""
     return {"protocol": PROTOCOL, "poll_id": poll_id, "entries": entries(session, poll_id)}
 
 

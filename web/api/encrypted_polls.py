@@ -17,6 +17,7 @@ from models import (
     RevealPost,
     TrusteeEntryPost,
 )
+from records import board_signing
 from voting import encrypted_committee, polls
 from voting.encrypted.ballots import verify_reveal
 from voting.encrypted.errors import ProtocolError
@@ -52,13 +53,14 @@ def create_encrypted_poll(
 
 
 @router.get("/polls/{poll_id}/board")
-def board(poll: BoardPollDep, session: SessionDep) -> JSONResponse:
-    """The poll's board (spec §5.1), also as a download under a stable name."""
+def board(poll: BoardPollDep, session: SessionDep, state: StateDep) -> JSONResponse:
+    """The poll's board (spec §5.1) signed as served (§5.4), also as a download."""
     assert poll.id is not None
     disposition = f'inline; filename="poll-{poll.id}-board.json"'
-    return JSONResponse(
-        store.document(session, poll.id), headers={"content-disposition": disposition}
+    document = board_signing.signed_board(
+        store.document(session, poll.id), state.settings.resolved_secret_key
     )
+    return JSONResponse(document, headers={"content-disposition": disposition})
 
 
 @router.post("/polls/{poll_id}/trustee-entries", status_code=201)
