@@ -1,7 +1,8 @@
 """Entries the trustees' devices post to the board (spec §7, §14.1, §15.5): each is checked
 against the board (who posts it, its phase, its proofs) before it is appended, under the
 poll's lock; the server's own entries that follow (`ready`, `abandoned`, `result`) are appended
-in the same transaction."""
+in the same transaction, with an event that lets every screen of the meeting follow the
+committee in counts (`poll.key_setup` for the managers, then `poll.decryption`)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 from sqlmodel import Session
 
 from core.audit import audit
-from models import Person, Poll, PollStatus
+from models import Audience, Person, Poll, PollStatus
+from models.events import record_event
 from voting.encrypted import dkg, tally
 from voting.encrypted.audit import COMPLAINTS
 from voting.encrypted.board import poll_hash
@@ -50,6 +52,7 @@ def post_trustee_entry(
             _HANDLERS[kind](session, poll, board, body)
         except ProtocolError as error:
             raise InvalidBoardEntryError(f"The board entry was refused ({error.check})") from None
+        _count_event(session, poll, board)
         session.commit()
     return board[before:]
 
@@ -125,6 +128,47 @@ def _partial(session: Session, poll: Poll, board: Board, body: dict[str, Any]) -
     posted = sum(1 for e in board if e["kind"] == "partial")
     if posted == store.parameters(board).threshold:
         results.finish(session=session, poll=poll, board=board)
+
+
+def _count_event(session: Session, poll: Poll, board: Board) -> None:
+    """Where the committee stands, in counts only (all public on the board): during setup how
+    many trustees made their keys, sent their shares and confirmed, of n; after close how many
+    partial decryptions were posted, of the t needed."""
+    data: dict[str, Any] = {"poll_id": poll.id, "status": str(poll.status)}
+    if any(entry["kind"] == "close" for entry in board):
+        kind, data = "poll.decryption", data | decryption_counts(board)
+        audience = Audience.everyone
+    else:
+        # A draft is the managers' alone (voting.visibility.sees_poll); the trustees' own page
+        # reads the board every few seconds.
+        kind, data = "poll.key_setup", data | setup_counts(board)
+        audience = Audience.managers
+    record_event(session, meeting_id=poll.meeting_id, type=kind, data=data, audience=audience)
+
+
+def setup_counts(board: Board) -> dict[str, Any]:
+    """The key setup in counts: keys made, shares sent, trustees confirmed, of n."""
+    kinds = [entry["kind"] for entry in board]
+    params = board[0]["body"]
+    return {
+        "trustees": len(params["trustees"]),
+        "attempt": params["attempt"],
+        "keys": kinds.count("trustee"),
+        "shares": kinds.count("shares"),
+        "confirmed": kinds.count("confirm"),
+        "ready": "ready" in kinds,
+        "abandoned": "abandoned" in kinds,
+    }
+
+
+def decryption_counts(board: Board) -> dict[str, Any]:
+    """After close: the partial decryptions posted, of the t needed, and whether the result is."""
+    kinds = [entry["kind"] for entry in board]
+    return {
+        "done": kinds.count("partial"),
+        "needed": board[0]["body"]["threshold"],
+        "decrypted": "result" in kinds,
+    }
 
 
 def _append(session: Session, poll: Poll, board: Board, kind: str, body: dict[str, Any]) -> None:

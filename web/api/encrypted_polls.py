@@ -74,6 +74,16 @@ def post_trustee_entry(
     )
 
 
+@router.post("/polls/{poll_id}/set-up-again", status_code=201)
+def set_up_again(
+    poll_id: Annotated[int, Path()], session: SessionDep, person: CurrentUser
+) -> PollPublic:
+    """After a failed key setup (its board ends with `abandoned`): a new draft with the same
+    question and committee, `attempt` + 1; the failed draft is cancelled (chair or secretariat)."""
+    poll = encrypted_committee.set_up_again(session=session, poll_id=poll_id, viewer=person)
+    return polls.describe(poll)
+
+
 @router.post("/polls/{poll_id}/encrypted-ballots")
 async def cast_encrypted_ballot(
     data: EncryptedBallotCast,

@@ -30,6 +30,7 @@ ACTIONS = {
     "poll.cancelled": N_("Poll cancelled"),
     "poll.board_ready": N_("Vote-counting committee's key set up"),
     "poll.setup_abandoned": N_("Vote-counting committee's key setup abandoned"),
+    "poll.set_up_again": N_("Encrypted poll set up again after a failed key setup"),
     "poll.decrypted": N_("Encrypted ballots counted by the committee"),
     "vote.desk_allowed": N_("Allowed to vote after a desk check"),
     "document.published": N_("Document published"),

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from models import EncryptedPollCreate, Meeting, Person, Poll, PollStatus
 from voting import encrypted_committee
 from voting.encrypted_polls import access, store
-from voting.errors import InvalidPollError
+from voting.errors import InvalidPollError, PollNotFoundError
 from web.deps import CurrentUser, ManagedMeetingDep, SessionDep
 from web.pages.forms import INVALID, FieldErrors, FormError, hop_error_fields
 from web.pages.poll_forms import PollForm, poll_create
@@ -22,6 +22,9 @@ from web.pages.render import FLASH, N_, redirect, render
 router = APIRouter()
 FLASH["encrypted_created"] = N_(
     "The encrypted poll was drafted: its trustees now set up their keys on their own devices."
+)
+FLASH["encrypted_set_up_again"] = N_(
+    "The poll was set up again as a new draft: its trustees now set up new keys on their devices."
 )
 BAD_COMMITTEE = N_("Choose 3 to 5 trustees among the meeting's participants.")
 
@@ -113,8 +116,24 @@ def trustee_page(
         "meeting": session.get(Meeting, poll.meeting_id),
         "index": access.trustee_index(board, person.id),
         "params": board[0]["body"],
+        "next_poll": encrypted_committee.next_attempt(session, poll),
     }
     return render(request, "pages/trustee.html", context)
+
+
+@router.post(
+    "/meetings/{meeting_id}/encrypted-polls/{poll_id}/set-up-again", response_class=HTMLResponse
+)
+def set_up_again(
+    poll_id: int, meeting: ManagedMeetingDep, session: SessionDep, person: CurrentUser
+) -> Response:
+    """The console's "set up again" after a failed key setup (the same service as the API)."""
+    poll = encrypted_committee.get_board_poll(session=session, poll_id=poll_id, viewer=person)
+    if poll.meeting_id != meeting.id:
+        raise PollNotFoundError(f"Poll {poll_id} not found")
+    new = encrypted_committee.set_up_again(session=session, poll_id=poll_id, viewer=person)
+    anchor = f"poll-{new.id}"
+    return redirect(f"/meetings/{meeting.id}/polls", "encrypted_set_up_again", anchor=anchor)
 
 
 @router.get("/polls/{poll_id}/board-check", response_class=HTMLResponse)

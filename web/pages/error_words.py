@@ -416,6 +416,8 @@ DOMAIN = (
     N_("This poll takes encrypted ballots only"),
     N_("The encrypted ballot was refused (%(check)s)"),
     N_("The revealed ballot was refused (%(check)s)"),
+    N_("A %(status)s poll cannot be set up again"),
+    N_("The key setup of this poll has not failed: it cannot be set up again"),
 )
 
 WEB = (

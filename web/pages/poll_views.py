@@ -9,7 +9,7 @@ from meetings import documents as docs
 from meetings import scheduling
 from models import MyBallot, Person, Poll, PollStatus, QuorumStatus
 from models.meeting import Meeting
-from voting import ballots, face_check, polls, rules, tally
+from voting import ballots, encrypted_committee, face_check, polls, rules, tally
 from voting.encrypted_polls import store
 
 
@@ -23,6 +23,7 @@ class PollRow:
     result: dict[str, Any] | None = None
     desk: face_check.DeskOverview | None = None  # open polls that confirm the voter's face
     waiting: dict[str, int] | None = None  # a closed encrypted poll before its trustees decrypt
+    setup: dict[str, Any] | None = None  # an encrypted draft's key setup, in counts
 
 
 @dataclass
@@ -46,6 +47,7 @@ def poll_row(
     row = PollRow(poll=poll)
     if poll.status == PollStatus.draft:
         row.quorum = polls.quorum_status(session=session, poll=poll, meeting_quorum=meeting_quorum)
+        row.setup = encrypted_committee.setup_progress(session, poll)
     elif poll.status == PollStatus.open:
         row.progress = tally.progress(session=session, poll_id=poll.id)
         if poll.confirm_face:

@@ -14,12 +14,15 @@ const errorBox = root.querySelector(".eb-error");
 const passForm = root.querySelector(".eb-pass");
 const exportButton = root.querySelector(".eb-export");
 const decryptButton = root.querySelector(".eb-decrypt");
+const nextBox = root.querySelector(".eb-next");
 
 // What this visit holds in memory: the unwrapped secrets and the passphrase to rewrap them.
 const held = { secrets: null, share: null, passphrase: null, decide: false };
 let busy = false;
 let asking = null; // "new" | "unlock" while the passphrase form waits
 let pendingImport = null;
+let runAgain = false;
+let stopped = false;
 
 function text(name, values = {}) {
   let said = root.getAttribute(`data-text-${name}`) || name;
@@ -218,7 +221,9 @@ async function advance() {
   const { n, t } = checked;
   const abandoned = entriesOf(board, "abandoned")[0];
   if (abandoned) {
-    say("abandoned", { reason: abandoned.body.reason });
+    const { reason } = abandoned.body;
+    const failed = reason === "complaint" ? "setup-failed" : "abandoned";
+    say(nextBox.hidden ? failed : "set-up-again", { reason });
     return "stop";
   }
   if (!mine(board, "trustee")) {
@@ -300,17 +305,28 @@ async function needKey(board, checked, want) {
 }
 
 async function run() {
-  if (busy || asking) return;
+  if (asking) return;
+  if (busy) {
+    runAgain = true; // an event came while this pass read the board: one more pass after it
+    return;
+  }
   busy = true;
   try {
     let next = "again";
     while (next === "again") next = await advance();
-    if (next === "stop") clearInterval(timer);
+    if (next === "stop") {
+      stopped = true;
+      clearInterval(timer);
+    }
   } catch (error) {
     if (error instanceof eb.EbError && error.check === "passphrase") held.passphrase = null;
     fail(text("failed", { message: error.message }));
   } finally {
     busy = false;
+  }
+  if (runAgain && !stopped) {
+    runAgain = false;
+    run();
   }
 }
 
@@ -369,6 +385,21 @@ decryptButton.addEventListener("click", () => {
   held.decide = true;
   decryptButton.hidden = true;
   run();
+});
+
+// The meeting's live events (web/static/live.js): the committee's counts change, so read the
+// board now rather than at the next tick; a failed setup set up again points to the new poll.
+for (const type of ["poll.key_setup", "poll.decryption"]) {
+  document.addEventListener(`hop:${type}`, (event) => {
+    if (event.detail?.data?.poll_id === pollId && !stopped) run();
+  });
+}
+document.addEventListener("hop:poll.set_up_again", (event) => {
+  const data = event.detail?.data || {};
+  if (data.poll_id !== pollId || !Number.isInteger(data.new_poll_id)) return;
+  nextBox.querySelector("a").href = `/polls/${data.new_poll_id}/trustee`;
+  nextBox.hidden = false;
+  say("set-up-again");
 });
 
 const timer = setInterval(run, TICK_MS);
