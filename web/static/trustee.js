@@ -221,8 +221,10 @@ async function advance() {
   const { n, t } = checked;
   const abandoned = entriesOf(board, "abandoned")[0];
   if (abandoned) {
-    const { reason } = abandoned.body;
-    const failed = reason === "complaint" ? "setup-failed" : "abandoned";
+    const code = abandoned.body.reason;
+    const failed = code === "complaint" ? "setup-failed" : "abandoned";
+    // The board says why in a code; the trustee reads it in words when the page has them.
+    const reason = root.hasAttribute(`data-text-reason-${code}`) ? text(`reason-${code}`) : code;
     say(nextBox.hidden ? failed : "set-up-again", { reason });
     return "stop";
   }
