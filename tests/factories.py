@@ -245,12 +245,37 @@ def reset_postgres(url: str) -> None:
 
 
 def empty_postgres(url: str) -> None:
-    """Empty every table of a migrated PostgreSQL database, keeping the schema."""
-    engine = make_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    """Empty every table of a migrated PostgreSQL database, keeping the schema, and restart
+    every sequence. Only the tables that hold rows are emptied (a test writes a few of forty;
+    truncating all of them was most of a test's set-up on PostgreSQL), and the sequences are
+    set back apart, since one may have moved on for a table left empty."""
+    engine = _emptying_engine(url)
+    probe = " UNION ALL ".join(
+        f"(SELECT '{table.name}' FROM \"{table.name}\" LIMIT 1)"
+        for table in SQLModel.metadata.sorted_tables
+    )
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        used = [str(name) for name in connection.execute(text(probe)).scalars()]
+        if used:
+            # DELETE, not TRUNCATE: a few rows go at once, where TRUNCATE pays a new file for
+            # each table and its CASCADE reaches most of them (~70 ms a test). Without the
+            # foreign-key triggers (a superuser's test database), the order does not matter.
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for name in used:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+        connection.execute(text(RESTART_SEQUENCES))
+
+
+RESTART_SEQUENCES = """
+SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'S' AND n.nspname = current_schema()
+"""
+
+
+@functools.cache
+def _emptying_engine(url: str) -> Engine:
+    """One engine per database for the whole test session (a connection per test was not free)."""
+    return make_engine(url)
 
 
 # A meeting room for the voting tests: a clerk, a chair, delegates with a voting right,
