@@ -15,11 +15,12 @@ import asyncio
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from voting.encrypted.ballots import verify_ballot
+from voting.encrypted.ballots import verify_ballot, verify_reveal
 from voting.encrypted.errors import ProtocolError
 from voting.encrypted.shape import PollShape
 from voting.encrypted_polls.errors import InvalidEncryptedBallotError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from voting.encrypted_polls.store import CastSetup
 
 ShapeParts = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+T = TypeVar("T")
 MAX_JOB = 32  # ballots sent to a worker in one job: a few tens of milliseconds of work
 
 
@@ -35,6 +37,15 @@ def check_ballot(ballot: object, shape: ShapeParts, key: bytes, poll_hash: bytes
     """In a worker: the first failing check of spec §9.6, or None when the ballot verifies."""
     try:
         verify_ballot(ballot, PollShape(*shape), key, poll_hash)
+    except ProtocolError as error:
+        return error.check
+    return None
+
+
+def check_reveal(reveal: object, shape: ShapeParts, key: bytes, poll_hash: bytes) -> str | None:
+    """In a worker: the first failing check of a Benaloh reveal (spec §11.3), or None."""
+    try:
+        verify_reveal(reveal, PollShape(*shape), key, poll_hash)
     except ProtocolError as error:
         return error.check
     return None
@@ -138,15 +149,25 @@ class ProofPool:
                 answer.set_result(result)
 
     async def _checked(self, jobs: list[Job]) -> list[str | None]:
+        return await self._run_in_worker(check_ballots, jobs)
+
+    async def check_reveal(self, reveal: Any, setup: "CastSetup") -> str | None:
+        """A Benaloh reveal's failing check, or None (rare: one at a time)."""
+        shape = setup.params.shape
+        parts: ShapeParts = (shape.slots, shape.weights, shape.allowed_sums)
+        return await self._run_in_worker(check_reveal, reveal, parts, setup.key, setup.poll_hash)
+
+    async def _run_in_worker(self, function: Callable[..., T], *args: Any) -> T:
+        """function(*args) in a worker; a worker that died is replaced once."""
         for attempt in (1, 2):
             executor = self._pool()
             try:
-                return await asyncio.wrap_future(executor.submit(check_ballots, jobs))
+                return await asyncio.wrap_future(executor.submit(function, *args))
             except BrokenProcessPool:
                 self._forget(executor)
                 if attempt == 2:
                     raise
-        return []  # not reached
+        raise AssertionError("not reached")
 
     async def verify(self, ballot: Any, setup: "CastSetup") -> None:
         """Return when the ballot verifies; InvalidEncryptedBallotError naming the check else."""

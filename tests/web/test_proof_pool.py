@@ -75,3 +75,19 @@ def test_a_closed_pool_refuses_with_an_error_not_a_hang() -> None:
             await asyncio.wait_for(pool.check(ballot([0, 0, 1]), SETUP), timeout=10)
 
     asyncio.run(scenario())
+
+
+def test_a_reveal_is_checked_in_a_worker_and_a_lying_one_is_named() -> None:
+    reveal = dict(encrypt_ballot(SHAPE, [0, 1, 0], KEY, POLL_HASH))
+    lying = {**reveal, "choice": [1, 0, 0]}  # not what was encrypted
+
+    async def scenario() -> tuple[str | None, str | None]:
+        pool = ProofPool(workers=1)
+        try:
+            return await pool.check_reveal(reveal, SETUP), await pool.check_reveal(lying, SETUP)
+        finally:
+            pool.close()
+
+    honest, caught = asyncio.run(scenario())
+    assert honest is None
+    assert caught is not None

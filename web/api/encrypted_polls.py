@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from models import (
@@ -19,8 +18,6 @@ from models import (
 )
 from records import board_signing
 from voting import encrypted_committee, polls
-from voting.encrypted.ballots import verify_reveal
-from voting.encrypted.errors import ProtocolError
 from voting.encrypted_polls import casting, store, trustees
 from voting.encrypted_polls.errors import InvalidEncryptedBallotError
 from web import ratelimit
@@ -118,17 +115,15 @@ async def post_reveal(
 ) -> None:
     """A Benaloh reveal: the spoiled ballot goes on the board at close (no voter is kept)."""
     assert person.id is not None
-    await ratelimit.check_ballot(state, voter_id=person.id, gettext=get_gettext(request))
-    await run_in_threadpool(_reveal, session, poll, data)
-
-
-def _reveal(session: Session, poll: Poll, data: RevealPost) -> None:
-    setup = store.cast_setup(session, poll)
-    try:
-        verify_reveal(data.reveal, setup.params.shape, setup.key, setup.poll_hash)
-    except ProtocolError as error:
-        raise InvalidEncryptedBallotError(
-            f"The revealed ballot was refused ({error.check})", field="reveal"
-        ) from None
     assert poll.id is not None
-    casting.post_reveal(session=session, poll_id=poll.id, reveal=data.reveal)
+    await ratelimit.check_ballot(state, voter_id=person.id, gettext=get_gettext(request))
+    pool = encrypted_ballots.proof_pool(state)
+    setup = await run_in_threadpool(encrypted_ballots.cached_setup, pool, session, poll)
+    failed = await pool.check_reveal(data.reveal, setup)  # its proofs too: in a worker
+    if failed is not None:
+        raise InvalidEncryptedBallotError(
+            f"The revealed ballot was refused ({failed})", field="reveal"
+        )
+    await run_in_threadpool(
+        casting.post_reveal, session=session, poll_id=poll.id, reveal=data.reveal
+    )
