@@ -21,7 +21,7 @@ from core.errors import HopError
 from meetings import lifecycle
 from models import Ballot, BallotAck, BallotCast, Meeting, Poll, SecretVoter
 from models.base import utcnow
-from voting.batching import write_in_one_commit
+from voting.batching import insert_rows, write_in_one_commit
 from voting.decisions import Caster, Decision, counted, decide
 from voting.eligibility import LoadedFacts
 from voting.locking import locked_poll
@@ -137,11 +137,9 @@ def _write(session: Session, poll: Poll, decisions: list[Decision]) -> bool:
         session.flush()
     if marks:
         # Who first (the unique constraint decides a race), then what, in another order.
-        session.add_all(marks)
-        session.flush()
+        insert_rows(session, marks)
         _shuffler.shuffle(choices)
-        session.add_all(choices)
-        session.flush()
+        insert_rows(session, choices)
     if any(d.first for d in decisions):
         counted(session, poll)
     return True

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col, func, select
 
 from models import Ballot, BallotAck, BallotCast, Event, SecretChoice
@@ -98,15 +99,17 @@ def test_secret_choices_are_not_inserted_in_cast_order(room: Room) -> None:
     assert poll.id is not None
     inserted: list[str] = []
 
-    def record(_mapper: Any, _connection: Any, target: SecretChoice) -> None:
-        inserted.append(target.receipt)
+    def record(_conn: Any, statement: Any, multiparams: Any, *_args: Any) -> None:
+        if isinstance(statement, Insert) and statement.table.name == SecretChoice.__tablename__:
+            inserted.extend(row["receipt"] for row in multiparams)
 
-    sa_event.listen(SecretChoice, "before_insert", record)
+    engine = session.get_bind()
+    sa_event.listen(engine, "before_execute", record)
     try:
         casts = [pending(v, choice="yes") for v in voters]
         outcomes = cast_ballots(session=session, poll_id=poll.id, casts=casts)
     finally:
-        sa_event.remove(SecretChoice, "before_insert", record)
+        sa_event.remove(engine, "before_execute", record)
     receipts = [outcome.receipt for outcome in outcomes if isinstance(outcome, BallotAck)]
     assert len(receipts) == 40
     assert sorted(inserted) == sorted(receipts)  # type: ignore[type-var]

@@ -33,6 +33,7 @@ from models import (
 from models.base import as_utc, utcnow
 from models.db import full_sync
 from voting import permits
+from voting.batching import insert_rows
 from voting.decisions import Caster, check_may_cast, counted
 from voting.eligibility import Facts, LoadedFacts
 from voting.encrypted_polls import store
@@ -173,12 +174,11 @@ def decide(
 def write(session: Session, poll: Poll, taken: Sequence[Taken]) -> None:
     """Insert the marks, then the ciphertexts in another (random) order, then one progress
     trigger: the order of the ballot rows never mirrors the order of the voters'."""
-    session.add_all([t.mark for t in taken if t.mark is not None])
-    session.flush()  # who first: the unique constraint decides a race
+    insert_rows(session, [t.mark for t in taken if t.mark is not None])  # who first: the
+    # unique constraint decides a race
     ballots = [t.ballot for t in taken if t.ballot is not None]
     _shuffler.shuffle(ballots)
-    session.add_all(ballots)
-    session.flush()
+    insert_rows(session, ballots)
     counted(session, poll)
 
 
