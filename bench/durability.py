@@ -1,6 +1,7 @@
 """Durability benchmark: ballots survive a server killed with SIGKILL in the middle of a burst.
 
     .venv/bin/python -m bench.durability [--kills 20] [--voters 1000] [--db sqlite|postgresql|both]
+                                         [--encrypted]
 
 For each database: a fresh migrated database (SQLite in a temporary folder, WAL with ballots
 committed at synchronous=FULL; PostgreSQL in a database of its own, `hop_durability`, created
@@ -15,6 +16,12 @@ again with its nonce; the chair closes the poll through the API. Checked per kil
 - ack_changed: a resend of an acknowledged ballot answered with another acknowledgement;
 - resend_failed: a resend not acknowledged;
 - tally_ok: the closing result counts exactly the stored ballots, which are everyone's.
+With --encrypted, each kill point's poll is an encrypted secret yes/no poll (hop-eb-v1) whose
+key three of the delegates' devices set up (bench._encrypted), every ballot encrypted in
+advance and sent to POST /api/polls/{id}/encrypted-ballots; "stored" is the voter's who-voted
+mark with the nonce's hash and the ballot's tracking code on the board; the tally is the
+trustees' decryption of the sums (two of three), and the board must pass the independent
+verifier (cli.eb_verify).
 A table, then as the last line one JSON object. Traffic goes to 127.0.0.1 only.
 """
 
@@ -61,6 +68,19 @@ class Cast:
     token: str
     choice: str
     nonce: str
+    ballot: dict[str, Any] | None = None  # the encrypted ballot of an encrypted poll
+
+
+@dataclass(frozen=True)
+class EncryptedPoll:
+    """An open encrypted poll: its trustees' devices (for the decryption) and every voter's
+    ballot, encrypted in advance, by voter id."""
+
+    poll_id: int
+    devices: list[Any]
+    trustee_ids: list[int]
+    ballots: dict[int, dict[str, Any]]
+    choices: dict[int, str]
 
 
 @dataclass
@@ -121,6 +141,58 @@ def open_new_poll(crowd: Crowd) -> int:
             return poll.id
     finally:
         engine.dispose()
+
+
+def open_encrypted_poll(crowd: Crowd, previous_poll_id: int, rng: random.Random) -> EncryptedPoll:
+    """Close the previous poll, open an encrypted one whose committee is the first three
+    voters, and encrypt every voter's answer as a tablet would."""
+    from sqlmodel import select
+
+    from bench._encrypted import TRUSTEES, encrypt_all
+    from bench._encrypted import open_encrypted_poll as open_with_committee
+    from models import Meeting, Person, Poll, PollStatus
+    from models.db import make_engine, open_session
+    from voting import polls
+
+    engine = make_engine(crowd.database_url)
+    try:
+        with open_session(engine) as session:
+            previous = session.get(Poll, previous_poll_id)
+            if previous is not None and previous.status == PollStatus.open:
+                polls.close_poll(session=session, poll=previous)
+            clerk = session.exec(select(Person).where(Person.username == "bench_clerk")).one()
+            meeting = session.get(Meeting, crowd.meeting_id)
+            trustee_ids = [voter_id for voter_id, _ in crowd.voters[:TRUSTEES]]
+            trustees = [session.get(Person, person_id) for person_id in trustee_ids]
+            poll, devices = open_with_committee(session, meeting, clerk, trustees)
+            choices = {voter_id: rng.choice(CHOICES) for voter_id, _ in crowd.voters}
+            ballots = encrypt_all(session, poll.id, choices)
+            return EncryptedPoll(poll.id, devices, trustee_ids, ballots, choices)
+    finally:
+        engine.dispose()
+
+
+def encrypted_marks(database_url: str, poll_id: int) -> tuple[dict[int, list[str]], list[str]]:
+    """Per voter, the nonce hashes of their who-voted marks; and every stored tracking code."""
+    from sqlmodel import select
+
+    from models import EncryptedBallot, SecretVoter
+    from models.db import make_engine, open_session
+
+    engine = make_engine(database_url)
+    marks: dict[int, list[str]] = {}
+    try:
+        with open_session(engine) as session:
+            for mark in session.exec(select(SecretVoter).where(SecretVoter.poll_id == poll_id)):
+                marks.setdefault(mark.voter_id, []).append(mark.nonce_hash)
+            codes = list(
+                session.exec(
+                    select(EncryptedBallot.tracking_code).where(EncryptedBallot.poll_id == poll_id)
+                )
+            )
+    finally:
+        engine.dispose()
+    return marks, codes
 
 
 def stored_ballots(database_url: str, poll_id: int) -> dict[int, list[tuple[str, set[str]]]]:
@@ -186,11 +258,14 @@ def _headers(token: str) -> dict[str, str]:
 
 async def _send(client: httpx.AsyncClient, poll_id: int, cast: Cast) -> dict[str, Any] | str:
     """The acknowledgement, or what went wrong."""
+    body: dict[str, Any]
+    if cast.ballot is None:
+        path, body = "ballots", {"choice": cast.choice, "nonce": cast.nonce}
+    else:
+        path, body = "encrypted-ballots", {"ballot": cast.ballot, "nonce": cast.nonce}
     try:
         response = await client.post(
-            f"/api/polls/{poll_id}/ballots",
-            json={"choice": cast.choice, "nonce": cast.nonce},
-            headers=_headers(cast.token),
+            f"/api/polls/{poll_id}/{path}", json=body, headers=_headers(cast.token)
         )
     except httpx.HTTPError as error:
         return type(error).__name__
@@ -248,18 +323,38 @@ async def close_poll(base_url: str, poll_id: int, clerk_token: str) -> dict[str,
 # One kill point ------------------------------------------------------------------------------
 
 
-def make_casts(crowd: Crowd, rng: random.Random) -> list[Cast]:
-    casts = [
-        Cast(voter_id, token, rng.choice(CHOICES), uuid.uuid4().hex)
-        for voter_id, token in crowd.voters
-    ]
+def make_casts(
+    crowd: Crowd, rng: random.Random, encrypted: EncryptedPoll | None = None
+) -> list[Cast]:
+    if encrypted is None:
+        casts = [
+            Cast(voter_id, token, rng.choice(CHOICES), uuid.uuid4().hex)
+            for voter_id, token in crowd.voters
+        ]
+    else:
+        casts = [
+            Cast(
+                voter_id,
+                token,
+                encrypted.choices[voter_id],
+                uuid.uuid4().hex,
+                encrypted.ballots[voter_id],
+            )
+            for voter_id, token in crowd.voters
+        ]
     rng.shuffle(casts)
     return casts
 
 
-def run_kill_point(server: Server, crowd: Crowd, poll_id: int, rng: random.Random) -> KillPoint:
+def run_kill_point(
+    server: Server,
+    crowd: Crowd,
+    poll_id: int,
+    rng: random.Random,
+    encrypted: EncryptedPoll | None = None,
+) -> KillPoint:
     """Burst, kill, restart, check what was stored, resend everything, check, close."""
-    casts = make_casts(crowd, rng)
+    casts = make_casts(crowd, rng, encrypted)
     total = len(casts)
     point = KillPoint(
         poll_id, kill_after=rng.randint(max(1, total // 20), max(1, total * 19 // 20))
@@ -276,11 +371,17 @@ def run_kill_point(server: Server, crowd: Crowd, poll_id: int, rng: random.Rando
     server.start()
     server.wait_ready()
     point.restart_s = time.monotonic() - began
-    _check_stored(point, crowd, casts, acks)
+    if encrypted is None:
+        _check_stored(point, crowd, casts, acks)
+    else:
+        _check_stored_encrypted(point, crowd, casts, acks)
     second = asyncio.run(send_all(server.url, poll_id, casts))
     _check_resends(point, casts, acks, second)
-    result = asyncio.run(close_poll(server.url, poll_id, crowd.clerk_token))
-    _check_final(point, crowd, casts, result)
+    if encrypted is None:
+        result = asyncio.run(close_poll(server.url, poll_id, crowd.clerk_token))
+        _check_final(point, crowd, casts, result)
+    else:
+        _check_final_encrypted(point, crowd, casts, encrypted)
     return point
 
 
@@ -299,6 +400,46 @@ def _check_stored(
         rows = stored.get(cast.voter_id, [])
         if not any(hashed in nonces and choice == cast.choice for choice, nonces in rows):
             point.lost += 1
+
+
+def _check_stored_encrypted(
+    point: KillPoint, crowd: Crowd, casts: list[Cast], acks: dict[str, dict[str, Any]]
+) -> None:
+    """An acknowledged encrypted cast is stored when its voter's mark holds its nonce's hash
+    and its tracking code is on the board."""
+    from voting.secrecy import nonce_hash
+
+    salt = poll_salt(crowd.database_url, point.poll_id)
+    marks, codes = encrypted_marks(crowd.database_url, point.poll_id)
+    point.stored_before_resend = len(codes)
+    stored_codes = set(codes)
+    for cast in casts:
+        if cast.nonce not in acks or cast.ballot is None:
+            continue
+        hashed = nonce_hash(salt=salt, voter_id=cast.voter_id, nonce=cast.nonce)
+        if hashed not in marks.get(cast.voter_id, []):
+            point.lost += 1
+        elif cast.ballot["tracking_code"] not in stored_codes:
+            point.lost += 1
+
+
+def _check_final_encrypted(
+    point: KillPoint, crowd: Crowd, casts: list[Cast], encrypted: EncryptedPoll
+) -> None:
+    """Close, two trustees decrypt, the result counts everyone's choice once, the verifier
+    accepts the board (bench._encrypted)."""
+    from bench._encrypted import check_and_tally, tally_ok
+
+    marks, codes = encrypted_marks(crowd.database_url, point.poll_id)
+    point.double = sum(len(rows) - 1 for rows in marks.values()) + max(0, len(codes) - len(marks))
+    figures = check_and_tally(
+        crowd.database_url, point.poll_id, encrypted.devices, encrypted.trustee_ids
+    )
+    expected = Counter(dict.fromkeys(CHOICES, 0))
+    expected.update(cast.choice for cast in casts)
+    everyone = {cast.voter_id for cast in casts} == set(marks)
+    counted = tally_ok(figures["result"], dict(expected), figures["stored"])
+    point.tally_ok = everyone and counted and figures["verified"]
 
 
 def _check_resends(
@@ -332,7 +473,13 @@ def _check_final(point: KillPoint, crowd: Crowd, casts: list[Cast], result: dict
 
 
 def run_database(
-    kind: str, *, kills: int, voters: int, seed: int | None = None, pg_url: str = PG_URL
+    kind: str,
+    *,
+    kills: int,
+    voters: int,
+    seed: int | None = None,
+    pg_url: str = PG_URL,
+    encrypted: bool = False,
 ) -> dict[str, Any]:
     """Every kill point on one database; the summary row and the kill points."""
     rng = random.Random(seed)
@@ -347,7 +494,13 @@ def run_database(
         points: list[KillPoint] = []
         try:
             server.wait_ready()
+            poll_id = crowd.first_poll_id
             for n in range(kills):
+                if encrypted:
+                    secret = open_encrypted_poll(crowd, poll_id, rng)
+                    poll_id = secret.poll_id
+                    points.append(run_kill_point(server, crowd, poll_id, rng, secret))
+                    continue
                 poll_id = crowd.first_poll_id if n == 0 else open_new_poll(crowd)
                 points.append(run_kill_point(server, crowd, poll_id, rng))
                 print(f"  {kind} kill {n + 1}/{kills}: {points[-1]}", file=sys.stderr, flush=True)
@@ -397,6 +550,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--voters", type=int, default=1000, help="ballots per burst")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--seed", type=int, default=None, help="for repeatable kill points")
+    parser.add_argument(
+        "--encrypted", action="store_true", help="encrypted secret polls (hop-eb-v1) instead"
+    )
     return parser.parse_args(argv)
 
 
@@ -406,7 +562,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, Any]] = {}
     for kind in kinds:
         print(f"{kind}: {args.kills} kills × {args.voters} ballots…", file=sys.stderr, flush=True)
-        results[kind] = run_database(kind, kills=args.kills, voters=args.voters, seed=args.seed)
+        results[kind] = run_database(
+            kind, kills=args.kills, voters=args.voters, seed=args.seed, encrypted=args.encrypted
+        )
     print(table(results))
     print(json.dumps(results))
     return 0
