@@ -23,6 +23,7 @@ KEPT = """async () => {
   const bases = indexedDB.databases ? await indexedDB.databases() : [];
   return { caches: names, notes: bases.some((base) => base.name === "hop-notes") };
 }"""
+NOTHING_KEPT = {"caches": [], "notes": False}
 SEND = """([id, payload]) => window.HopNoteQueue.send(id, payload)"""
 PENDING = """(id) => window.HopNoteQueue.pending(id)"""
 
@@ -116,7 +117,16 @@ def test_a_tablet_reads_and_takes_notes_offline(new_context: NewContext, server:
     assert page.evaluate(KEPT)["caches"]
     page.locator("form[action='/logout'] button[type=submit]").click()
     page.wait_for_url("**/login")
-    wait_until(page, lambda: page.evaluate(KEPT) == {"caches": [], "notes": False})
+    seen: list[Any] = []
+
+    def nothing_kept() -> bool:
+        seen.append(page.evaluate(KEPT))
+        return bool(seen[-1] == NOTHING_KEPT)
+
+    try:
+        wait_until(page, nothing_kept)
+    except AssertionError:
+        raise AssertionError(f"still on the tablet after logging out: {seen[-1]}") from None
 
 
 def highlight_a_word(page: Page) -> dict[str, Any]:

@@ -74,6 +74,9 @@ function versionedFile(url) {
 // ---- Serving ----
 
 async function staticFirst(request) {
+  // Only a signed-in person's fill (keepAssets) makes the assets' cache: the login page a
+  // logout lands on loads its own assets after the wipe and must not bring a cache back.
+  if (!(await caches.has(STATIC))) return fetch(request);
   const cache = await caches.open(STATIC);
   const kept = await cache.match(request, { ignoreVary: true });
   if (kept) return kept;
