@@ -34,8 +34,15 @@ fi
 [ "${#need[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "hop: installing Debian packages: ${need[*]}"
-  apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  # Another apt (an unattended upgrade, a second install) may hold dpkg's lock: wait for it
+  # rather than fail, and let a failed install stop `make install` (no stamp) instead of
+  # leaving the tests to meet the missing package later.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null 2>&1 || true
+  if ! DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    "${need[@]}" >/dev/null; then
+    echo "hop: could not install the Debian packages ${need[*]} ($why)" >&2
+    exit 1
+  fi
 else
   echo "hop: please install these Debian packages: ${need[*]} ($why)" >&2
   exit "$missing_rc"
