@@ -35,6 +35,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from checkin import engine
 from checkin.errors import FacePoolBusyError, FacePoolClosedError
+from core.processes import start_worker
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -129,7 +130,10 @@ class FacePool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=self._context, initializer=self._initializer
+            max_workers=self.workers,
+            mp_context=self._context,
+            initializer=start_worker,
+            initargs=(self._initializer,),
         )
 
     @property

@@ -5,10 +5,9 @@ GIL would make a thread stall the loop all the same).
 It is a pool of its own, apart from the face pool, so that a hall voting never waits behind
 kiosk frames. Workers: one per CPU, started on first use, all at once, so that the first burst
 of ballots does not pay for them one by one; the ballots that arrive together go to them
-together. The job is a plain function of
-plain values (the ballot as JSON, the shape as tuples, K and the poll hash as bytes); this
-module imports only voting.encrypted and the errors at its top, which is what a spawned worker
-loads.
+together. The job is a plain function of plain values (the ballot as JSON, the shape as
+tuples, K and the poll hash as bytes); this module imports only voting.encrypted, the errors and
+core.processes at its top, which is what a spawned worker loads.
 """
 
 import asyncio
@@ -20,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from core.processes import start_worker
 from voting.encrypted.ballots import verify_ballot, verify_reveal
 from voting.encrypted.errors import ProtocolError
 from voting.encrypted.shape import PollShape
@@ -98,7 +98,9 @@ class ProofPool:
             if self._closed:
                 raise RuntimeError("The ballot-proof pool is closed")
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context)
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=self._context, initializer=start_worker
+                )
                 for _ in range(self.workers):  # start every worker now, not one per job
                     self._executor.submit(_started)
             return self._executor
