@@ -35,7 +35,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from checkin import engine
 from checkin.errors import FacePoolBusyError, FacePoolClosedError
-from core.processes import start_worker
+from core.processes import worker_pool
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -129,12 +129,7 @@ class FacePool:
         self._dispatcher.start()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=self._context,
-            initializer=start_worker,
-            initargs=(self._initializer,),
-        )
+        return worker_pool(self.workers, self._context, self._initializer)
 
     @property
     def pending(self) -> int:

@@ -12,6 +12,17 @@ import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
+
+
+def worker_pool(
+    workers: int, context: BaseContext, initializer: Callable[[], None] | None = None
+) -> ProcessPoolExecutor:
+    """A process pool whose workers end with this process, then run `initializer`."""
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=start_worker, initargs=(initializer,)
+    )
 
 
 def start_worker(then: Callable[[], None] | None = None) -> None:

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from core.processes import start_worker
+from core.processes import worker_pool
 from voting.encrypted.ballots import verify_ballot, verify_reveal
 from voting.encrypted.errors import ProtocolError
 from voting.encrypted.shape import PollShape
@@ -98,9 +98,7 @@ class ProofPool:
             if self._closed:
                 raise RuntimeError("The ballot-proof pool is closed")
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=self._context, initializer=start_worker
-                )
+                self._executor = worker_pool(self.workers, self._context)
                 for _ in range(self.workers):  # start every worker now, not one per job
                     self._executor.submit(_started)
             return self._executor
