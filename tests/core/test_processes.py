@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import alive, children_of
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.nodb
 
@@ -26,30 +28,6 @@ proofs._pool().submit(os.getpid).result(timeout=60)
 print("ready", flush=True)
 time.sleep(600)
 """
-
-
-def children_of(pid: int) -> set[int]:
-    """The live (not zombie) processes whose parent is pid."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # The name, in parentheses, may hold spaces: the fields after it are fixed.
-            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if int(ppid) == pid and state != "Z":
-            found.add(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")

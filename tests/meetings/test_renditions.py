@@ -18,6 +18,7 @@ from meetings.documents import Uploads
 from meetings.renditions import ConversionError, RenditionError
 from models import DocumentPageText, DocumentVersion, Meeting, Person, RenditionStatus
 from tests.meetings.search_support import uploads_in
+from tests.processes import alive
 
 STREET = "Kế hoạch chỉnh trang hè phố Đống Đa năm 2026"
 
@@ -210,11 +211,7 @@ def test_a_conversion_that_hangs_is_killed(tmp_path: Path, monkeypatch: pytest.M
 def running(pid: int) -> bool:
     """Whether the process lives (a killed one may stay a zombie until it is reaped)."""
     for _ in range(20):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return False
-        if state in ("Z", "X"):
+        if not alive(pid):
             return False
         time.sleep(0.05)
     return True
